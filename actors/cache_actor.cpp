@@ -1,0 +1,90 @@
+// The cache: one actor owns the map, so no lock guards it; only this actor touches its state.
+#include "actors/cache_actor.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <vector>
+
+namespace vapi_cache {
+namespace {
+
+int64_t now_epoch_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+struct entry {
+  body_ptr body;          // rendered once at ingest, so a poll costs no serialization
+  uint64_t generation;    // the store that made this entry; its expiry carries the same
+  int64_t stored_at_ms;   // epoch ms, for stats ("timestamp")
+  int64_t expires_at_ms;  // epoch ms, for stats
+};
+
+struct cache_state {
+  static constexpr const char* name = "cache";  // the actor's name in CAF's logs
+  std::unordered_map<std::string, entry> entries;
+  uint64_t next_generation = 0;
+};
+
+// The seed's stats shape, oldest store first (ties by id) so that the list reads the same twice.
+std::string render_stats(const std::unordered_map<std::string, entry>& entries) {
+  std::vector<std::pair<const std::string*, const entry*>> rows;
+  rows.reserve(entries.size());
+  for (const auto& [id, e] : entries)
+    rows.emplace_back(&id, &e);
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.second->stored_at_ms, *a.first) < std::tie(b.second->stored_at_ms, *b.first);
+  });
+  auto list = nlohmann::ordered_json::array();
+  for (const auto& [id, e] : rows)
+    list.push_back({{"callId", *id}, {"timestamp", e->stored_at_ms},
+                    {"expiresAt", e->expires_at_ms}});
+  nlohmann::ordered_json body = {
+    {"success", true}, {"stats", {{"size", entries.size()}, {"entries", std::move(list)}}}};
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// Expiry is one delayed message per entry, never a sweep. CAF 0.17 cannot cancel a delayed
+// message, so a re-delivered webhook or a delete leaves the old expiry in flight. Each expiry
+// carries the generation it was scheduled for and removes the entry only if that still matches:
+// a stale timer never drops a newer result. The price is one ignored message per replacement.
+cache_actor::behavior_type cache(cache_actor::stateful_pointer<cache_state> self,
+                                 std::chrono::milliseconds ttl) {
+  return {
+    [=](caf::put_atom, std::string& id, body_ptr& body, reply_fn& reply) {
+      auto gen = ++self->state.next_generation;
+      self->delayed_send(self, ttl, expire_atom_v, id, gen);
+      auto now = now_epoch_ms();
+      self->state.entries[std::move(id)] = entry{std::move(body), gen, now, now + ttl.count()};
+      reply(answer{outcome::stored, nullptr});
+    },
+    [=](caf::get_atom, const std::string& id, reply_fn& reply) {
+      auto it = self->state.entries.find(id);
+      if (it == self->state.entries.end())
+        return reply(answer{outcome::not_found, nullptr});
+      reply(answer{outcome::found, it->second.body});
+    },
+    [=](caf::delete_atom, const std::string& id, reply_fn& reply) {
+      bool erased = self->state.entries.erase(id) > 0;
+      reply(answer{erased ? outcome::deleted : outcome::not_found, nullptr});
+    },
+    [=](stats_atom, reply_fn& reply) {
+      reply(answer{outcome::listed,
+                   std::make_shared<const std::string>(render_stats(self->state.entries))});
+    },
+    [=](expire_atom, const std::string& id, uint64_t gen) {
+      auto it = self->state.entries.find(id);
+      if (it != self->state.entries.end() && it->second.generation == gen)
+        self->state.entries.erase(it);
+    },
+  };
+}
+
+}  // namespace
+
+cache_actor spawn_cache(caf::actor_system& system, std::chrono::milliseconds ttl) {
+  return system.spawn(cache, ttl);
+}
+
+}  // namespace vapi_cache

@@ -1,0 +1,45 @@
+// Everything the cache actor understands; the compiler checks every send against this list.
+#pragma once
+
+#include <caf/all.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+// CAF 0.17 atoms *are* their text (at most 10 characters), so equal texts are one type: reuse
+// caf::get_atom, caf::put_atom and caf::delete_atom rather than declaring look-alikes.
+CAF_BEGIN_TYPE_ID_BLOCK(vapi_cache, caf::first_custom_type_id)
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, expire_atom, "expire")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, stats_atom, "stats")
+CAF_END_TYPE_ID_BLOCK(vapi_cache)
+
+namespace vapi_cache {
+
+// Finished bytes, shared rather than copied: an entry's body goes out to every poll of it.
+using body_ptr = std::shared_ptr<const std::string>;
+
+// What happened, in the cache's words; http/ alone turns it into a status code.
+enum class outcome : uint8_t { stored, found, deleted, not_found, listed };
+
+struct answer {
+  outcome what;
+  body_ptr body;  // found: the stored GET body; listed: the stats body; otherwise null
+};
+
+// Made by http/, called exactly once, on the cache actor's thread.
+using reply_fn = std::function<void(answer)>;
+
+using cache_actor = caf::typed_actor<
+  caf::reacts_to<caf::put_atom, std::string /*call_id*/, body_ptr /*GET body*/, reply_fn>,
+  caf::reacts_to<caf::get_atom, std::string /*call_id*/, reply_fn>,
+  caf::reacts_to<caf::delete_atom, std::string /*call_id*/, reply_fn>,
+  caf::reacts_to<stats_atom, reply_fn>,
+  caf::reacts_to<expire_atom, std::string /*call_id*/, uint64_t /*generation*/>>;  // own timer
+
+}  // namespace vapi_cache
+
+// Neither is ever serialized: they stay in this process.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::reply_fn)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::body_ptr)

@@ -1,0 +1,232 @@
+// Loading settings: parse the KEY=VALUE layers, let each later layer override, then convert and
+// check every value, naming the setting and where its bad value came from.
+#include "config/settings.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace config {
+namespace {
+
+struct entry {
+  std::string name;
+  std::string value;
+  std::string help;  // the comment lines right above it (defaults file only)
+};
+
+struct raw_value {
+  std::string value;
+  std::string source;  // "defaults", "file /etc/x.conf", "environment", "--port"
+};
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos)
+    return {};
+  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+// KEY=VALUE lines, '#' comments, blank lines. On a malformed line, `error` says where.
+std::vector<entry> parse_conf(const std::string& text, const std::string& origin,
+                              std::string& error) {
+  std::vector<entry> out;
+  std::istringstream in(text);
+  std::string line, help;
+  for (int n = 1; std::getline(in, line); ++n) {
+    line = trim(line);
+    if (line.empty()) {
+      help.clear();  // a blank line ends a comment block that belongs to no setting
+    } else if (line[0] == '#') {
+      help += (help.empty() ? "" : " ") + trim(line.substr(1));
+    } else if (auto eq = line.find('='); eq != std::string::npos && eq > 0) {
+      out.push_back({trim(line.substr(0, eq)), trim(line.substr(eq + 1)), help});
+      help.clear();
+    } else {
+      error = origin + " line " + std::to_string(n) + ": expected KEY=VALUE, got \"" + line + "\"";
+      return {};
+    }
+  }
+  return out;
+}
+
+// CACHE_TTL_SECONDS -> --cache-ttl-seconds
+std::string flag_of(const std::string& name) {
+  std::string flag = "--";
+  for (char c : name)
+    flag += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return flag;
+}
+
+std::optional<uint64_t> parse_uint(const std::string& text, uint64_t min, uint64_t max) {
+  uint64_t v = 0;
+  auto end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (text.empty() || ec != std::errc() || ptr != end || v < min || v > max)
+    return std::nullopt;
+  return v;
+}
+
+unsigned resolve_threads(uint64_t n) {
+  return n != 0 ? static_cast<unsigned>(n) : std::max(1u, std::thread::hardware_concurrency());
+}
+
+// One converter per setting: stores the value or returns what is wrong with it.
+using converter = std::function<std::optional<std::string>(const std::string&, settings&)>;
+
+converter whole_number(uint64_t min, uint64_t max, std::function<void(settings&, uint64_t)> set) {
+  return [=](const std::string& text, settings& s) -> std::optional<std::string> {
+    auto v = parse_uint(text, min, max);
+    if (!v)
+      return "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+    set(s, *v);
+    return std::nullopt;
+  };
+}
+
+const std::map<std::string, converter>& converters() {
+  static const std::map<std::string, converter> table = {
+    {"HOST",
+     [](const std::string& text, settings& s) -> std::optional<std::string> {
+       if (text.empty() || text.find_first_of(" \t/") != std::string::npos)
+         return std::string("expected an IP address or host name");
+       s.host = text;
+       return std::nullopt;
+     }},
+    {"PORT", whole_number(0, 65535, [](settings& s, uint64_t v) { s.port = uint16_t(v); })},
+    {"CACHE_TTL_SECONDS", whole_number(1, 31536000, [](settings& s, uint64_t v) {
+       s.cache_ttl = std::chrono::seconds(v);
+     })},
+    {"MAX_BODY_BYTES", whole_number(1024, 1ull << 30, [](settings& s, uint64_t v) {
+       s.max_body_bytes = v;
+     })},
+    {"HTTP_THREADS",
+     whole_number(0, 256, [](settings& s, uint64_t v) { s.http_threads = resolve_threads(v); })},
+    {"ACTOR_THREADS",
+     whole_number(0, 256, [](settings& s, uint64_t v) { s.actor_threads = resolve_threads(v); })},
+    {"LOG_LEVEL",
+     [](const std::string& text, settings& s) -> std::optional<std::string> {
+       static const char* levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+       if (std::find(std::begin(levels), std::end(levels), text) == std::end(levels))
+         return std::string("expected one of trace, debug, info, warn, error, critical, off");
+       s.log_level = text;
+       return std::nullopt;
+     }},
+    {"SHUTDOWN_GRACE_SECONDS", whole_number(0, 3600, [](settings& s, uint64_t v) {
+       s.shutdown_grace = std::chrono::seconds(v);
+     })},
+  };
+  return table;
+}
+
+std::string help_text(const std::vector<entry>& defaults) {
+  std::ostringstream out;
+  out << "vapi-cache: receives VAPI end-of-call-report webhooks and keeps each call's result\n"
+         "in memory until its TTL ends, for the workflow polling for it.\n\n"
+         "Usage: vapi-cache [--config FILE] [--SETTING VALUE]...\n\n"
+         "Each setting is read from, lowest first: the built-in defaults < --config FILE\n"
+         "(or CONFIG_FILE) < the environment variable < the flag.\n\n"
+         "  --config FILE, CONFIG_FILE\n      A file of KEY=VALUE lines, as config/defaults.conf.\n";
+  for (const auto& e : defaults) {
+    out << "  " << flag_of(e.name) << ", " << e.name << "  (default " << e.value << ")\n";
+    if (!e.help.empty())
+      out << "      " << e.help << "\n";
+  }
+  out << "  --help, -h\n      Print this and exit.\n";
+  return out.str();
+}
+
+load_result fail(std::string message) {
+  return {std::nullopt, 2, "vapi-cache: " + message + " (see --help)\n"};
+}
+
+}  // namespace
+
+load_result load(const std::vector<std::string>& args, const env_lookup& env,
+                 const std::string& defaults_conf) {
+  std::string error;
+  auto defaults = parse_conf(defaults_conf, "built-in defaults", error);
+  if (!error.empty())
+    return fail(error);
+
+  // Layer 1: defaults. Every setting the code knows must have one, and no other may.
+  std::map<std::string, raw_value> raw;
+  for (const auto& e : defaults) {
+    if (!converters().count(e.name))
+      return fail("built-in defaults name an unknown setting " + e.name);
+    raw[e.name] = {e.value, "defaults"};
+  }
+  for (const auto& [name, conv] : converters())
+    if (!raw.count(name))
+      return fail("built-in defaults lack the setting " + name);
+
+  // Flags are read first (but applied last) because --config says which file is layer 2.
+  std::vector<std::pair<std::string, std::string>> flags;  // (setting name, value)
+  std::string config_file;
+  if (const char* f = env("CONFIG_FILE"); f && *f)
+    config_file = f;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h")
+      return {std::nullopt, 0, help_text(defaults)};
+    if (arg.rfind("--", 0) != 0)
+      return fail("unexpected argument \"" + arg + "\"");
+    auto eq = arg.find('=');
+    std::string flag = arg.substr(0, eq), value;
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      return fail(flag + " needs a value");
+    }
+    if (flag == "--config") {
+      config_file = value;
+      continue;
+    }
+    auto known = std::find_if(defaults.begin(), defaults.end(),
+                              [&](const entry& e) { return flag_of(e.name) == flag; });
+    if (known == defaults.end())
+      return fail("unknown flag " + flag);
+    flags.emplace_back(known->name, value);
+  }
+
+  // Layer 2: the operator's file.
+  if (!config_file.empty()) {
+    std::ifstream in(config_file);
+    if (!in)
+      return fail("cannot read config file " + config_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    auto entries = parse_conf(text.str(), config_file, error);
+    if (!error.empty())
+      return fail(error);
+    for (const auto& e : entries) {
+      if (!raw.count(e.name))
+        return fail(config_file + " names an unknown setting " + e.name);
+      raw[e.name] = {e.value, "file " + config_file};
+    }
+  }
+
+  // Layer 3: environment. An empty variable counts as unset, as templated deployments leave them.
+  for (auto& [name, value] : raw)
+    if (const char* v = env(name.c_str()); v && *v)
+      value = {v, "environment"};
+
+  // Layer 4: flags.
+  for (const auto& [name, value] : flags)
+    raw[name] = {value, flag_of(name)};
+
+  settings s;
+  for (const auto& [name, value] : raw)
+    if (auto problem = converters().at(name)(value.value, s))
+      return fail("invalid " + name + " \"" + value.value + "\" (from " + value.source +
+                  "): " + *problem);
+  return {std::move(s), 0, {}};
+}
+
+}  // namespace config

@@ -1,0 +1,45 @@
+// The service's settings: defaults file < --config file < environment < flags, each value
+// checked once at start-up so that nothing later has to doubt it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace config {
+
+// config/defaults.conf, compiled in (see CMakeLists.txt): every setting, its default and help.
+extern const char* const defaults_text;
+
+struct settings {
+  std::string host;
+  uint16_t port = 0;  // 0: the kernel picks a free port
+  std::chrono::seconds cache_ttl{0};
+  std::size_t max_body_bytes = 0;
+  unsigned http_threads = 0;   // resolved: never 0 after load()
+  unsigned actor_threads = 0;  // resolved: never 0 after load()
+  std::string log_level;
+  std::chrono::seconds shutdown_grace{0};
+};
+
+// What start-up does next: run with `values`, or print `output` and exit with `exit_code`
+// (0 after --help, 2 after a bad flag or value).
+struct load_result {
+  std::optional<settings> values;
+  int exit_code = 0;
+  std::string output;
+};
+
+// Looks up an environment variable; nullptr when unset. main passes getenv, tests a map.
+using env_lookup = std::function<const char*(const char* name)>;
+
+// Reads the layers in order and validates the result. `args` excludes the program name.
+// A --config/CONFIG_FILE file is read from disk; everything else is pure.
+load_result load(const std::vector<std::string>& args, const env_lookup& env,
+                 const std::string& defaults = defaults_text);
+
+}  // namespace config

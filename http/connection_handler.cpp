@@ -1,0 +1,149 @@
+// Runs on a reactor thread, once per read from a connection. Nothing here waits: a request is
+// parsed and routed, and the route answers later from the cache actor's thread.
+#include "http/connection_handler.hpp"
+
+#include <pistache/peer.h>
+#include <sys/socket.h>
+
+#include "http/replies.hpp"
+#include "logging/log.hpp"
+
+namespace http {
+namespace {
+
+using namespace Pistache;
+using Http::Code;
+
+const std::string framer_key = "vapi.framer";  // the peer-data slot of a connection's framer
+
+// HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 closes unless it asks
+// for keep-alive. Pistache 0.0.5 would answer Connection: Close to every request that did not
+// say keep-alive explicitly, making HTTP/1.1 clients reconnect per request.
+bool wants_keep_alive(const Http::Request& request) {
+  auto connection = request.headers().tryGet<Http::Header::Connection>();
+  if (connection)
+    return connection->control() != Http::ConnectionControl::Close;
+  return request.version() == Http::Version::Http11;
+}
+
+}  // namespace
+
+// Acts on what the framer found in one read, for one connection.
+class connection_handler::sink final : public framing_sink {
+ public:
+  sink(connection_handler& handler, Tcp::Transport* transport,
+       const std::shared_ptr<Tcp::Peer>& peer, request_framer& framer)
+    : handler_(handler),
+      transport_(transport),
+      peer_(peer),
+      framer_(framer),
+      parser_(*Http::Handler::getParser(peer)) {}
+
+  void request_bytes(std::string_view bytes) override {
+    // The framer keeps a request within Pistache's buffer size, so this cannot fail; if it
+    // ever did, the stream is no longer framed and must end.
+    if (!parser_.feed(bytes.data(), bytes.size())) {
+      framer_.close();
+      reject(413, "Request too large", true);
+    }
+  }
+
+  void request_end() override {
+    Http::Private::State state;
+    try {
+      state = parser_.parse();
+    } catch (const Http::HttpError& e) {  // e.g. a bad request line, an unknown media type
+      parser_.reset();
+      return answer_now(static_cast<Code>(e.code()), e.reason(), false);
+    } catch (const std::exception& e) {
+      parser_.reset();
+      return answer_now(Code::Bad_Request, e.what(), false);
+    }
+    if (state != Http::Private::State::Done) {
+      parser_.reset();
+      return answer_now(Code::Bad_Request, "Malformed request", false);
+    }
+    auto& request = parser_.request;
+    if (request.resource().empty() || request.resource()[0] != '/') {
+      parser_.reset();
+      return answer_now(Code::Bad_Request, "Malformed request target", false);
+    }
+    bool keep_alive = wants_keep_alive(request) && !handler_.life_->draining();
+    if (!keep_alive)
+      framer_.close();  // read nothing more; the client closes once it has the answer
+    Http::ResponseWriter response(request.version(), transport_, &handler_, peer_);
+    request.copyAddress(peer_->address());
+    response.headers().add<Http::Header::Connection>(
+      keep_alive ? Http::ConnectionControl::KeepAlive : Http::ConnectionControl::Close);
+    peer_->setIdle(false);
+    if (handler_.life_->draining()) {
+      replies::send_error(response, Code::Service_Unavailable,
+                          "The service is shutting down; retry shortly", handler_.life_->hold());
+    } else {
+      handler_.onRequest(request, std::move(response));
+    }
+    parser_.reset();
+  }
+
+  void expect_continue() override {
+    peer_->send(RawBuffer(std::string("HTTP/1.1 100 Continue\r\n\r\n"), 25));
+  }
+
+  void reject(int status, std::string message, bool close) override {
+    parser_.reset();  // whatever was fed of the refused request is dropped
+    answer_now(static_cast<Code>(status), message, close);
+  }
+
+ private:
+  // Answers from this reactor thread. With `close`, the stream cannot continue: say so, and
+  // half-close once the answer is written (on this same thread, so the fd is still ours).
+  void answer_now(Code code, const std::string& message, bool close) {
+    Http::ResponseWriter response(Http::Version::Http11, transport_, &handler_, peer_);
+    response.headers().add<Http::Header::Connection>(close ? Http::ConnectionControl::Close
+                                                           : Http::ConnectionControl::KeepAlive);
+    if (static_cast<int>(code) >= 500)
+      logging::warn("request_refused", {{"status", static_cast<int>(code)}, {"reason", message}});
+    else
+      logging::debug("request_refused", {{"status", static_cast<int>(code)}, {"reason", message}});
+    auto token = handler_.life_->hold();
+    auto sent = response.send(code, replies::error(code, message), replies::json_type());
+    if (close) {
+      std::weak_ptr<Tcp::Peer> weak = peer_;
+      sent.then([weak, token](ssize_t) {
+                  if (auto p = weak.lock())
+                    ::shutdown(p->fd(), SHUT_WR);
+                },
+                [token](std::exception_ptr) {});
+    } else {
+      sent.then([token](ssize_t) {}, [token](std::exception_ptr) {});
+    }
+  }
+
+  connection_handler& handler_;
+  Tcp::Transport* transport_;
+  const std::shared_ptr<Tcp::Peer>& peer_;
+  request_framer& framer_;
+  Http::RequestParser& parser_;
+};
+
+connection_handler::connection_handler(std::shared_ptr<Rest::Router> router,
+                                       std::shared_ptr<lifecycle> life, framing_limits limits)
+  : router_(std::move(router)), life_(std::move(life)), limits_(limits) {}
+
+void connection_handler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
+  auto token = life_->hold();  // covers the gap until the route holds its own
+  router_->route(request, std::move(response));
+}
+
+void connection_handler::onInput(const char* buffer, size_t len,
+                                 const std::shared_ptr<Tcp::Peer>& peer) {
+  auto framer = std::static_pointer_cast<request_framer>(peer->tryGetData(framer_key));
+  if (!framer) {
+    framer = std::make_shared<request_framer>(limits_);
+    peer->putData(framer_key, framer);
+  }
+  sink s(*this, transport(), peer, *framer);
+  framer->consume(std::string_view(buffer, len), s);
+}
+
+}  // namespace http

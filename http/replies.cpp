@@ -1,0 +1,88 @@
+// Bodies are built with nlohmann so that any call id, however odd, is escaped correctly.
+#include "http/replies.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace http::replies {
+namespace {
+
+using nlohmann::ordered_json;
+using Pistache::Http::Code;
+
+std::string dump(const ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+const Pistache::Http::Mime::MediaType& json_type() {
+  static const auto type =
+    Pistache::Http::Mime::MediaType::fromString("application/json; charset=utf-8");
+  return type;
+}
+
+std::string stored(std::string_view call_id) {
+  return dump({{"success", true},
+               {"message", "Webhook processed and cached successfully"},
+               {"callId", call_id}});
+}
+
+std::string ignored() {
+  return R"json({"success":true,"message":"Webhook received (ignored type)"})json";
+}
+
+std::string invalid_payload(const std::vector<vapi::field_error>& errors) {
+  auto details = ordered_json::array();
+  for (const auto& e : errors)
+    details.push_back({{"path", e.path}, {"message", e.message}});
+  return dump({{"success", false}, {"error", "Invalid webhook payload"}, {"details", details}});
+}
+
+std::string call_not_found(std::string_view call_id) {
+  return dump({{"success", false},
+               {"error", "Call result not found"},
+               {"message", "No cached result found for call ID: " + std::string(call_id) +
+                             ". It may have expired or not been received yet."}});
+}
+
+std::string deleted(std::string_view call_id) {
+  return dump({{"success", true},
+               {"message", "Call result " + std::string(call_id) + " deleted from cache"}});
+}
+
+std::string processing_failed(std::string_view why) {
+  return dump({{"success", false},
+               {"error", "Webhook received but processing failed"},
+               {"message", why}});
+}
+
+std::string error(Code code, std::string_view message) {
+  return dump({{"success", false},
+               {"error", Pistache::Http::codeString(code)},
+               {"message", message}});
+}
+
+Code to_code(vapi_cache::outcome what) {
+  switch (what) {
+    case vapi_cache::outcome::stored:
+    case vapi_cache::outcome::found:
+    case vapi_cache::outcome::deleted:
+    case vapi_cache::outcome::listed: return Code::Ok;
+    case vapi_cache::outcome::not_found: return Code::Not_Found;
+  }
+  return Code::Internal_Server_Error;
+}
+
+void send(Pistache::Http::ResponseWriter& writer, Code code, const std::string& body,
+          const lifecycle::token& token) {
+  // The continuations hold copies of the token until Pistache settles or drops the write.
+  writer.send(code, body, json_type())
+    .then([token](ssize_t) {}, [token](std::exception_ptr) {});
+}
+
+void send_error(Pistache::Http::ResponseWriter& writer, Code code, std::string_view message,
+                const lifecycle::token& token) {
+  send(writer, code, error(code, message), token);
+}
+
+}  // namespace http::replies

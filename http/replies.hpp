@@ -1,0 +1,43 @@
+// Every response leaves through here: the seed's texts (clients compare them), JSON bodies for
+// errors, the one mapping from a cache outcome to a status code, and the send itself.
+// Any thread may call these.
+#pragma once
+
+#include <pistache/http.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/messages.hpp"
+#include "http/lifecycle.hpp"
+#include "vapi/webhook.hpp"
+
+namespace http::replies {
+
+// The seed's bodies.
+std::string stored(std::string_view call_id);
+std::string ignored();
+std::string invalid_payload(const std::vector<vapi::field_error>& errors);
+std::string call_not_found(std::string_view call_id);
+std::string deleted(std::string_view call_id);
+std::string processing_failed(std::string_view why);
+
+// {"success":false,"error":<the status's reason phrase>,"message":<message>}
+std::string error(Pistache::Http::Code code, std::string_view message);
+
+// The only place a cache outcome becomes an HTTP status.
+Pistache::Http::Code to_code(vapi_cache::outcome what);
+
+// application/json; charset=utf-8
+const Pistache::Http::Mime::MediaType& json_type();
+
+// Sends `body` as JSON. `token` stays alive until Pistache has written or dropped the bytes.
+void send(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code code,
+          const std::string& body, const lifecycle::token& token);
+
+// Sends error(code, message).
+void send_error(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code code,
+                std::string_view message, const lifecycle::token& token);
+
+}  // namespace http::replies

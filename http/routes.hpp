@@ -1,0 +1,37 @@
+// The HTTP API: each handler parses its request, sends one message to the cache actor and
+// returns; the answer is written when the actor replies. Handlers run on any reactor thread,
+// hold no state of their own and never wait for the actor.
+#pragma once
+
+#include <pistache/router.h>
+
+#include <memory>
+
+#include "actors/messages.hpp"
+#include "http/lifecycle.hpp"
+
+namespace http {
+
+class routes {
+ public:
+  routes(vapi_cache::cache_actor cache, std::shared_ptr<lifecycle> life);
+
+  // Registers every endpoint, and a JSON 405 for every other method on each of their paths
+  // (registering all methods also avoids Pistache 0.0.5's race on unrouted methods).
+  void bind(Pistache::Rest::Router& router);
+
+ private:
+  using request = Pistache::Rest::Request;
+  using writer = Pistache::Http::ResponseWriter;
+
+  void post_webhook(const request& req, writer rsp);
+  void get_call(const request& req, writer rsp);
+  void delete_call(const request& req, writer rsp);
+  void get_stats(const request& req, writer rsp);
+  void not_found(const request& req, writer rsp);
+
+  vapi_cache::cache_actor cache_;
+  std::shared_ptr<lifecycle> life_;
+};
+
+}  // namespace http

@@ -1,0 +1,61 @@
+// Pistache's endpoint with the options this service needs; see README "Configure".
+#include "http/server.hpp"
+
+#include "http/connection_handler.hpp"
+
+namespace http {
+namespace {
+
+constexpr std::size_t max_header_bytes = 32 * 1024;
+
+Pistache::Address address_of(const config::settings& s) {
+  return Pistache::Address(s.host, Pistache::Port(s.port));
+}
+
+}  // namespace
+
+server::server(const config::settings& s, vapi_cache::cache_actor cache)
+  : life_(std::make_shared<lifecycle>()),
+    router_(std::make_shared<Pistache::Rest::Router>()),
+    routes_(std::move(cache), life_),
+    endpoint_(address_of(s)) {
+  framing_limits limits{max_header_bytes, s.max_body_bytes};
+  auto options = Pistache::Http::Endpoint::options()
+                   .threads(static_cast<int>(s.http_threads))
+                   .threadsName("vapi-http")
+                   // a restart rebinds the port at once, without waiting out TIME_WAIT
+                   .flags(Pistache::Tcp::Options::ReuseAddr)
+                   .backlog(1024)
+                   // Pistache's buffer holds one framed request: headers plus body
+                   .maxRequestSize(limits.max_header_bytes + limits.max_body_bytes)
+                   .headerTimeout(std::chrono::seconds(30))
+                   .bodyTimeout(std::chrono::seconds(60))
+                   .keepaliveTimeout(std::chrono::seconds(75));
+  endpoint_.init(options);
+  routes_.bind(*router_);
+  endpoint_.setHandler(Pistache::Http::make_handler<connection_handler>(router_, life_, limits));
+}
+
+server::~server() { stop(); }
+
+void server::start() {
+  endpoint_.serveThreaded();
+  running_ = true;
+}
+
+uint16_t server::port() const {
+  return static_cast<uint16_t>(endpoint_.getPort());
+}
+
+bool server::drain(std::chrono::milliseconds grace) {
+  life_->start_draining();
+  return life_->wait_idle(grace);
+}
+
+void server::stop() {
+  if (running_)
+    endpoint_.shutdown();
+  running_ = false;
+}
+
+}  // namespace http

@@ -1,0 +1,41 @@
+// The HTTP endpoint: binds, serves on its reactor threads, drains on shutdown and stops.
+// Owned and driven by main's thread only.
+#pragma once
+
+#include <pistache/endpoint.h>
+#include <pistache/router.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+#include "actors/messages.hpp"
+#include "config/settings.hpp"
+#include "http/lifecycle.hpp"
+#include "http/routes.hpp"
+
+namespace http {
+
+class server {
+ public:
+  server(const config::settings& settings, vapi_cache::cache_actor cache);
+  ~server();
+
+  // Binds and starts serving in the background; throws std::runtime_error if it cannot bind.
+  void start();
+  uint16_t port() const;
+
+  // Refuses new requests (503) and waits up to `grace` for those in flight; true if all ended.
+  bool drain(std::chrono::milliseconds grace);
+  // Stops the reactors. Call after the cache actor is gone, so no reply is still on its way.
+  void stop();
+
+ private:
+  std::shared_ptr<lifecycle> life_;
+  std::shared_ptr<Pistache::Rest::Router> router_;
+  routes routes_;
+  Pistache::Http::Endpoint endpoint_;
+  bool running_ = false;
+};
+
+}  // namespace http

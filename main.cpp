@@ -1,0 +1,71 @@
+// vapi-cache: settings -> actor system -> HTTP endpoint -> wait for SIGTERM/SIGINT -> drain.
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <pthread.h>
+
+#include "actors/cache_actor.hpp"
+#include "config/settings.hpp"
+#include "http/server.hpp"
+#include "logging/log.hpp"
+
+namespace {
+
+int serve(const config::settings& s, const sigset_t& stop_signals) {
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", static_cast<size_t>(s.actor_threads));
+  caf::actor_system system{cfg};
+  auto cache = vapi_cache::spawn_cache(system, s.cache_ttl);
+
+  http::server server(s, cache);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    logging::error("listen_failed", {{"host", s.host}, {"port", s.port}, {"reason", e.what()}});
+    caf::anon_send_exit(cache, caf::exit_reason::user_shutdown);
+    return 1;
+  }
+  logging::info("listening", {{"host", s.host},
+                              {"port", server.port()},
+                              {"cacheTtlSeconds", s.cache_ttl.count()},
+                              {"maxBodyBytes", s.max_body_bytes},
+                              {"httpThreads", s.http_threads},
+                              {"actorThreads", s.actor_threads}});
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  logging::info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(s.shutdown_grace);
+  if (!server.drain(grace))
+    logging::warn("drain_incomplete", {{"graceSeconds", s.shutdown_grace.count()}});
+  // The cache goes first: once it is gone no reply can reach a writer of a stopped endpoint.
+  caf::anon_send_exit(cache, caf::exit_reason::user_shutdown);
+  system.await_all_actors_done();
+  server.stop();
+  logging::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto loaded = config::load(std::vector<std::string>(argv + 1, argv + argc),
+                             [](const char* name) { return std::getenv(name); });
+  if (!loaded.values) {
+    (loaded.exit_code == 0 ? std::cout : std::cerr) << loaded.output;
+    return loaded.exit_code;
+  }
+  // Block the stop signals before any thread starts, so every thread inherits the mask and
+  // only sigwait in serve() receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);  // a client gone mid-write is an error code, not a death
+
+  logging::init(loaded.values->log_level);
+  int rc = serve(*loaded.values, stop_signals);
+  logging::shutdown();
+  return rc;
+}
