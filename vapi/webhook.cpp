@@ -84,13 +84,14 @@ void check(const json& message, const rule& r, std::vector<field_error>& errors)
     if (!node->is_object())
       return;
     auto it = node->find(key);
+    bool last = dot == std::string_view::npos;
     if (it == node->end() || (it->is_null() && !r.required)) {
-      if (r.required)
+      if (r.required && last)  // a missing parent is its own rule's error
         errors.push_back({std::string("message.") + r.path, "Required"});
       return;
     }
     node = &*it;
-    if (dot == std::string_view::npos)
+    if (last)
       break;
     rest.remove_prefix(dot + 1);
   }

@@ -1,0 +1,186 @@
+// Tests actors/cache_actor.cpp on CAF's test coordinator: delayed messages fire when the test
+// advances the clock, so expiry is checked to the millisecond without sleeping.
+#include "actors/cache_actor.hpp"
+
+#include <caf/scheduler/test_coordinator.hpp>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <optional>
+
+namespace {
+
+using namespace std::chrono_literals;
+using vapi_cache::answer;
+using vapi_cache::body_ptr;
+using vapi_cache::outcome;
+using vapi_cache::reply_fn;
+
+constexpr auto ttl = std::chrono::minutes(30);
+
+body_ptr body(const std::string& text) { return std::make_shared<const std::string>(text); }
+
+caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  return cfg;
+}
+
+class CacheActorTest : public ::testing::Test {
+ protected:
+  CacheActorTest()
+    : sys_(testing_config(cfg_)),
+      sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())),
+      cache_(vapi_cache::spawn_cache(sys_, ttl)) {
+    sched_.run();
+  }
+
+  // Without an exit and one more run, the actor system would wait for the cache forever.
+  ~CacheActorTest() override {
+    caf::anon_send_exit(cache_, caf::exit_reason::user_shutdown);
+    sched_.run();
+  }
+
+  // Sends xs... plus a reply_fn, runs the actor and returns its answer.
+  template <class... Ts>
+  answer ask(Ts&&... xs) {
+    std::optional<answer> got;
+    caf::anon_send(cache_, std::forward<Ts>(xs)..., reply_fn([&](answer a) { got = a; }));
+    sched_.run();
+    EXPECT_TRUE(got.has_value()) << "the cache did not answer";
+    return got.value_or(answer{outcome::not_found, nullptr});
+  }
+
+  answer put(const std::string& id, const std::string& text) {
+    return ask(caf::put_atom_v, id, body(text));
+  }
+  answer get(const std::string& id) { return ask(caf::get_atom_v, id); }
+  answer del(const std::string& id) { return ask(caf::delete_atom_v, id); }
+  nlohmann::json stats() { return nlohmann::json::parse(*ask(vapi_cache::stats_atom_v).body); }
+
+  void advance(caf::timespan t) {
+    sched_.advance_time(t);
+    sched_.run();
+  }
+
+  caf::actor_system_config cfg_;
+  caf::actor_system sys_;
+  caf::scheduler::test_coordinator& sched_;
+  vapi_cache::cache_actor cache_;
+};
+
+TEST_F(CacheActorTest, StoredResultIsFoundUntilItsTtl) {
+  EXPECT_EQ(put("call-1", R"({"v":1})").what, outcome::stored);
+  auto found = get("call-1");
+  ASSERT_EQ(found.what, outcome::found);
+  EXPECT_EQ(*found.body, R"({"v":1})");
+  EXPECT_EQ(get("call-2").what, outcome::not_found);
+}
+
+TEST_F(CacheActorTest, ExpiresAtExactlyTheTtl) {
+  put("call-1", "a");
+  advance(ttl - 1ms);
+  EXPECT_EQ(get("call-1").what, outcome::found);
+  advance(1ms);
+  EXPECT_EQ(get("call-1").what, outcome::not_found);
+  EXPECT_EQ(stats()["stats"]["size"], 0);
+}
+
+TEST_F(CacheActorTest, RedeliveryRestartsTtlAndOldTimerIsIgnored) {
+  put("call-1", R"({"v":1})");
+  advance(20min);
+  put("call-1", R"({"v":2})");
+  advance(10min);  // the first expiry fires here and must be ignored
+  auto found = get("call-1");
+  ASSERT_EQ(found.what, outcome::found);
+  EXPECT_EQ(*found.body, R"({"v":2})");
+  advance(20min - 1ms);
+  EXPECT_EQ(get("call-1").what, outcome::found);
+  advance(1ms);  // 30 minutes after the second store
+  EXPECT_EQ(get("call-1").what, outcome::not_found);
+}
+
+TEST_F(CacheActorTest, DeleteThenRepostSurvivesTheOldTimer) {
+  put("call-1", "first");
+  advance(10min);
+  EXPECT_EQ(del("call-1").what, outcome::deleted);
+  EXPECT_EQ(get("call-1").what, outcome::not_found);
+  put("call-1", "second");
+  advance(20min);  // the first store's expiry fires at 30 min: stale, ignored
+  auto found = get("call-1");
+  ASSERT_EQ(found.what, outcome::found);
+  EXPECT_EQ(*found.body, "second");
+  advance(10min);  // 30 minutes after the re-post
+  EXPECT_EQ(get("call-1").what, outcome::not_found);
+}
+
+TEST_F(CacheActorTest, DeleteOfUnknownCallIsNotFound) {
+  EXPECT_EQ(del("nobody").what, outcome::not_found);
+  put("call-1", "a");
+  EXPECT_EQ(del("call-1").what, outcome::deleted);
+  EXPECT_EQ(del("call-1").what, outcome::not_found);
+}
+
+TEST_F(CacheActorTest, ExpiryTimerAfterDeleteDoesNothing) {
+  put("call-1", "a");
+  del("call-1");
+  advance(ttl);
+  EXPECT_EQ(get("call-1").what, outcome::not_found);
+  EXPECT_EQ(stats()["stats"]["size"], 0);
+}
+
+TEST_F(CacheActorTest, EntriesExpireOneByOneInTheirOwnTime) {
+  for (int i = 0; i < 100; ++i) {
+    put("call-" + std::to_string(i), std::to_string(i));
+    advance(1s);
+  }
+  // call-i was stored at i seconds; now is 100 s. Move to just before call-0 expires.
+  advance(ttl - 100s - 1ms);
+  EXPECT_EQ(stats()["stats"]["size"], 100);
+  for (int i = 0; i < 100; ++i) {
+    advance(1ms);
+    EXPECT_EQ(get("call-" + std::to_string(i)).what, outcome::not_found) << i;
+    if (i + 1 < 100) {
+      EXPECT_EQ(get("call-" + std::to_string(i + 1)).what, outcome::found) << i + 1;
+    }
+    advance(1s - 1ms);
+  }
+}
+
+TEST_F(CacheActorTest, StatsListEveryEntryWithItsTimes) {
+  put("call-b", "b");
+  advance(5s);
+  put("call-a", "a");
+  auto s = stats();
+  EXPECT_EQ(s["success"], true);
+  ASSERT_EQ(s["stats"]["size"], 2);
+  const auto& entries = s["stats"]["entries"];
+  ASSERT_EQ(entries.size(), 2u);
+  for (const auto& e : entries) {
+    EXPECT_EQ(e.size(), 3u);
+    EXPECT_EQ(e["expiresAt"].get<int64_t>() - e["timestamp"].get<int64_t>(),
+              std::chrono::milliseconds(ttl).count());
+    EXPECT_GT(e["timestamp"].get<int64_t>(), 1700000000000);  // epoch milliseconds
+  }
+  // Oldest store first; both were stored within the same wall-clock moment or in order.
+  EXPECT_LE(entries[0]["timestamp"].get<int64_t>(), entries[1]["timestamp"].get<int64_t>());
+}
+
+TEST_F(CacheActorTest, StatsOfAnEmptyCacheAreTheSeedShape) {
+  EXPECT_EQ(*ask(vapi_cache::stats_atom_v).body,
+            R"({"success":true,"stats":{"size":0,"entries":[]}})");
+}
+
+TEST_F(CacheActorTest, StatsEscapeOddCallIds) {
+  put("quote\"back\\slash\nnewline", "x");
+  auto s = stats();
+  EXPECT_EQ(s["stats"]["entries"][0]["callId"], "quote\"back\\slash\nnewline");
+}
+
+TEST_F(CacheActorTest, PollsShareTheStoredBytesInsteadOfCopyingThem) {
+  put("call-1", std::string(100000, 'x'));
+  auto first = get("call-1");
+  auto second = get("call-1");
+  EXPECT_EQ(first.body.get(), second.body.get());
+}
+
+}  // namespace
