@@ -21,9 +21,11 @@ struct head_info {
   bool expect_continue = false;
 };
 
+char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? char(c + ('a' - 'A')) : c; }
+
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return (x | 0x20) == (y | 0x20);
+           return ascii_lower(x) == ascii_lower(y);
          });
 }
 
@@ -87,7 +89,7 @@ void request_framer::consume(std::string_view data, framing_sink& sink) {
 }
 
 void request_framer::forward(std::string_view bytes, framing_sink& sink) {
-  if (!discarding_ && !bytes.empty())
+  if (!discarding_ && !bytes.empty() && phase_ != phase::closed)
     sink.request_bytes(bytes);
 }
 
@@ -98,6 +100,8 @@ void request_framer::refuse(framing_sink& sink, int status, std::string message,
 }
 
 void request_framer::finish_request(framing_sink& sink) {
+  if (phase_ == phase::closed)
+    return;  // a sink closed us while taking the bytes
   phase_ = phase::head;  // before the sink runs: it may close() us
   if (discarding_) {
     discarding_ = false;  // the refusal was already answered
@@ -143,12 +147,12 @@ void request_framer::start_body(framing_sink& sink) {
   expect_continue_ = info.expect_continue;
   discarding_ = false;
   if (info.chunked) {
-    forward(head_, sink);
-    head_.clear();
-    phase_ = phase::chunked;
+    phase_ = phase::chunked;  // before forwarding: the sink may close() us
     chunk_step_ = chunk_step::size_line;
     body_seen_ = 0;
-    if (expect_continue_)
+    forward(head_, sink);
+    head_.clear();
+    if (expect_continue_ && phase_ != phase::closed)
       sink.expect_continue();
     return;
   }
@@ -156,23 +160,24 @@ void request_framer::start_body(framing_sink& sink) {
   uint64_t length = info.has_length ? info.length : 0;
   if (info.length_overflow || length > limits_.max_body_bytes) {
     head_.clear();
-    // A client that waits for "100 Continue" may never send the body we would skip: close.
-    if (expect_continue_)
+    // A client that waits for "100 Continue" may never send the body we would skip, and no
+    // client sends 2^64 bytes: close rather than wait for the end of either.
+    if (expect_continue_ || info.length_overflow)
       return refuse(sink, 413, too_large_message(limits_.max_body_bytes), true);
     refuse(sink, 413, too_large_message(limits_.max_body_bytes), false);
     discarding_ = true;  // skip the body, then read the next request on this connection
-    body_left_ = info.length_overflow ? std::numeric_limits<uint64_t>::max() : length;
+    body_left_ = length;
     phase_ = phase::body;
     return;
   }
+  body_left_ = length;
+  phase_ = phase::body;  // before forwarding: the sink may close() us
   forward(head_, sink);
   head_.clear();
   if (length == 0)
     return finish_request(sink);
-  if (expect_continue_)
+  if (expect_continue_ && phase_ != phase::closed)
     sink.expect_continue();
-  body_left_ = length;
-  phase_ = phase::body;
 }
 
 std::size_t request_framer::consume_body(std::string_view data, framing_sink& sink) {
@@ -198,8 +203,9 @@ std::size_t request_framer::consume_chunked(std::string_view data, framing_sink&
   // The limit counts every byte after the headers, framing included, so that neither many
   // tiny chunks nor endless trailers can grow the parser's buffer past it.
   auto check_limit = [&](uint64_t upcoming) {
-    if (!discarding_ && body_seen_ + i + upcoming > limits_.max_body_bytes) {
-      flush();
+    const uint64_t max = limits_.max_body_bytes, seen = body_seen_ + i;
+    if (!discarding_ && (seen > max || upcoming > max - seen)) {  // no overflow near 2^64
+      forwarded = i;  // the bytes that crossed the limit are dropped, not fed to the parser
       refuse(sink, 413, too_large_message(limits_.max_body_bytes), false);
       discarding_ = true;  // keep framing the chunks to find where this request ends
     }

@@ -46,6 +46,9 @@ ordered_json duration_minutes(const json& started_at, const json& ended_at) {
   return std::round(double(*end - *start) / 60000.0 * 10000.0) / 10000.0;
 }
 
+// A non-empty string: an empty analysis summary does not hide the call's own summary.
+bool is_text(const json& v) { return v.is_string() && !v.get_ref<const std::string&>().empty(); }
+
 bool contains(std::string_view s, std::string_view part) {
   return s.find(part) != std::string_view::npos;
 }
@@ -87,7 +90,7 @@ ordered_json to_call_result(const webhook& report) {
   out["endedReason"] = string_or_null(reason);
   out["transcript"] = string_or_null(field(call, "transcript"));
   out["analysis"] = {
-    {"summary", string_or_null(summary.is_string() ? summary : field(call, "summary"))},
+    {"summary", string_or_null(is_text(summary) ? summary : field(call, "summary"))},
     {"structuredData", structured.is_object() ? ordered_json(structured) : ordered_json()},
     {"successEvaluation", evaluation.is_null() ? ordered_json() : ordered_json(evaluation)},
   };

@@ -107,7 +107,7 @@ parsed_webhook parse_webhook(std::string_view body) {
   // The callback sees every value's depth; past the limit it drops the value and we refuse
   // the body, so no deeply nested tree is ever built.
   auto limit = [&](int depth, json::parse_event_t event, json&) {
-    if (depth > max_json_depth &&
+    if (depth >= max_json_depth &&  // the outermost container is depth 0
         (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start))
       too_deep = true;
     return !too_deep;
