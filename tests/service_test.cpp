@@ -354,7 +354,7 @@ TEST(Service, ResultsExpireAfterTheConfiguredTtl) {
 
 TEST(Service, ConcurrentRequestsAreNeitherLostNorMixedUp) {
   service_process svc;
-  constexpr int threads = 50, per_thread = 20;  // 1,000 POSTs and 1,000 GETs
+  constexpr int threads = 100, per_thread = 20;  // 2,000 POSTs and 2,000 GETs
   std::atomic<int> ok{0};
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
