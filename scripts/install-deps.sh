@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian (bookworm) packages vapi-cache needs and the machine lacks; does nothing
+# when all are there. --test adds the test dependencies, --bench the benchmark ones.
+set -euo pipefail
+
+packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-dev libspdlog-dev)
+for arg in "$@"; do
+  case "$arg" in
+    --test) packages+=(libgtest-dev) ;;
+    --bench)
+      packages+=(wrk libbenchmark-dev util-linux procps)
+      # The Fastify peer needs Node 20+ and npm; a machine may have them from outside Debian.
+      command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
+      ;;
+    *) echo "usage: $0 [--test] [--bench]" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "Installing missing Debian packages: ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# From a fresh clone on Debian: installs what is missing, builds Release, serves on port 8000
+# with the in-memory store. Arguments are passed to vapi-cache (see build/vapi-cache --help).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh -DVAPI_CACHE_TESTS=OFF
+exec build/vapi-cache "$@"
