@@ -1,8 +1,18 @@
-// The transform: each CallResult field is read from the report with a typed lookup that yields
-// null when the field is absent, so a sparse report gives a complete, well-typed result.
+// The transform: each CallResult field is read from the places VAPI has put it, in a fixed
+// precedence, with typed lookups that yield null when a field is absent, so a sparse report gives
+// a complete, well-typed result.
+//
+// Where the fields are: a real report carries the results on the message itself (endedReason,
+// startedAt, cost, durationMs, analysis, artifact, plus legacy copies summary, transcript,
+// recordingUrl), beside `call`, a snapshot taken when the call was created (status "queued", no
+// results). The seed's layout puts everything on `call`. So every field is looked up message
+// first, then in the message's analysis or artifact, then on the call; the seed layout, having
+// only the last, works unchanged.
 #include "vapi/call_result.hpp"
 
 #include <cmath>
+#include <functional>
+#include <initializer_list>
 
 #include "vapi/iso8601.hpp"
 
@@ -11,18 +21,60 @@ namespace {
 
 using nlohmann::json;
 using nlohmann::ordered_json;
+using candidates = std::initializer_list<std::reference_wrapper<const json>>;
 
 const json null_value;
 
-const json& field(const json& obj, const char* key) {
-  if (!obj.is_object())
-    return null_value;
-  auto it = obj.find(key);
-  return it == obj.end() ? null_value : *it;
+// The value at a dotted path under `root`; null when a step is missing or not an object.
+const json& at(const json& root, std::string_view path) {
+  const json* node = &root;
+  while (true) {
+    auto dot = path.find('.');
+    if (!node->is_object())
+      return null_value;
+    auto it = node->find(std::string(path.substr(0, dot)));
+    if (it == node->end())
+      return null_value;
+    node = &*it;
+    if (dot == std::string_view::npos)
+      return *node;
+    path.remove_prefix(dot + 1);
+  }
+}
+
+// An empty string or object says "nothing here" rather than "unknown".
+bool is_blank(const json& v) {
+  return (v.is_string() && v.get_ref<const std::string&>().empty()) ||
+         (v.is_object() && v.empty());
+}
+
+// The first candidate, in precedence order, that carries something: a blank one does not hide a
+// real value further down (VAPI sends "" and {} for what it did not produce, and a higher level
+// may be blank while the call has the value). When every present candidate is blank the first
+// of them is kept, so "VAPI said empty" stays distinct from "VAPI said nothing" (null).
+const json& first_of(candidates in_order) {
+  const json* blank = &null_value;
+  for (const json& v : in_order) {
+    if (v.is_null())
+      continue;
+    if (!is_blank(v))
+      return v;
+    if (blank->is_null())
+      blank = &v;
+  }
+  return *blank;
 }
 
 ordered_json string_or_null(const json& v) {
   return v.is_string() ? ordered_json(v.get_ref<const std::string&>()) : ordered_json();
+}
+
+ordered_json object_or_null(const json& v) {
+  return v.is_object() ? ordered_json(v) : ordered_json();
+}
+
+ordered_json scalar_or_null(const json& v) {
+  return v.is_string() || v.is_number() || v.is_boolean() ? ordered_json(v) : ordered_json();
 }
 
 // Metadata is the flow's own; a number or boolean where the seed expects text is kept as its
@@ -35,23 +87,78 @@ ordered_json text_or_null(const json& v) {
   return nullptr;
 }
 
-// Minutes between the two timestamps, to 4 decimals (the seed's 10:00:00 to 10:05:30 is 5.5).
-ordered_json duration_minutes(const json& started_at, const json& ended_at) {
+// To 4 decimals; nullopt for a negative or non-finite value (durationMinutes 1e308 overflows
+// on the way), which no call has. "+ 0.0" turns -0.0 into 0.
+std::optional<double> round_minutes(double minutes) {
+  double rounded = std::round(minutes * 10000.0) / 10000.0 + 0.0;
+  if (!(minutes >= 0) || !std::isfinite(rounded))
+    return std::nullopt;
+  return rounded;
+}
+
+// Minutes between the two timestamps (the seed's 10:00:00 to 10:05:30 is 5.5).
+std::optional<double> minutes_between(const json& started_at, const json& ended_at) {
   if (!started_at.is_string() || !ended_at.is_string())
-    return nullptr;
+    return std::nullopt;
   auto start = parse_iso8601_ms(started_at.get_ref<const std::string&>());
   auto end = parse_iso8601_ms(ended_at.get_ref<const std::string&>());
   if (!start || !end || *end < *start)
-    return nullptr;
-  return std::round(double(*end - *start) / 60000.0 * 10000.0) / 10000.0;
+    return std::nullopt;
+  return round_minutes(double(*end - *start) / 60000.0);
 }
 
-// A non-empty string: an empty analysis summary does not hide the call's own summary.
-bool is_text(const json& v) { return v.is_string() && !v.get_ref<const std::string&>().empty(); }
+// Minutes to 4 decimals. VAPI's own measures come first, durationMs before the seconds and
+// minutes derived from it (durationMinutes is already rounded); a negative or absurd one is
+// skipped. Only then the timestamps, which the snapshot call usually lacks.
+ordered_json duration_minutes(const json& message, const json& started_at, const json& ended_at) {
+  static const std::pair<const char*, double> measures[] = {
+    {"durationMs", 60000.0}, {"durationSeconds", 60.0}, {"durationMinutes", 1.0}};
+  for (const auto& [key, per_minute] : measures) {
+    const json& v = at(message, key);
+    if (!v.is_number())
+      continue;
+    if (auto minutes = round_minutes(v.get<double>() / per_minute))
+      return *minutes;
+  }
+  if (auto minutes = minutes_between(started_at, ended_at))
+    return *minutes;
+  return nullptr;
+}
 
 bool contains(std::string_view s, std::string_view part) {
   return s.find(part) != std::string_view::npos;
 }
+
+template <size_t n>
+bool is_one_of(std::string_view s, const std::string_view (&set)[n]) {
+  for (auto item : set)
+    if (s == item)
+      return true;
+  return false;
+}
+
+// Reasons meaning the other side was never reached, though none says "did-not-answer".
+constexpr std::string_view not_reached[] = {
+  "customer-did-not-answer",
+  "customer-busy",
+  "vonage-rejected",  // Vonage: "rejected by the destination"; carriers report busy so too
+  "call.ringing.sip-inbound-caller-hungup-before-call-connect",
+};
+
+// Reasons meaning the call did not work, though they say neither "error" nor "failed": setup
+// and configuration faults, a bad number, VAPI's own worker stopping. Read as "completed", they
+// would send a flow to read a transcript that does not exist.
+constexpr std::string_view failed_quietly[] = {
+  "assistant-not-found",
+  "assistant-not-valid",
+  "assistant-request-returned-invalid-assistant",
+  "assistant-request-returned-no-assistant",
+  "assistant-join-timed-out",
+  "customer-did-not-give-microphone-permission",
+  "phone-call-provider-bypass-enabled-but-no-call-received",
+  "twilio-reported-customer-misdialed",
+  "worker-shutdown",
+};
 
 }  // namespace
 
@@ -60,23 +167,39 @@ std::string_view status_for(std::optional<std::string_view> reason) {
     return "completed";
   if (contains(*reason, "voicemail"))
     return "voicemail";
-  if (*reason == "customer-did-not-answer" || *reason == "customer-busy")
+  if (is_one_of(*reason, not_reached))
     return "no_answer";
-  if (contains(*reason, "error") || contains(*reason, "failed"))
+  if (contains(*reason, "error") || contains(*reason, "failed") ||
+      is_one_of(*reason, failed_quietly))
     return "failed";
   return "completed";
 }
 
 ordered_json to_call_result(const webhook& report) {
-  const json& call = field(report.message(), "call");
-  const json& analysis = field(call, "analysis");
-  const json& metadata = field(call, "metadata");
-  const json& reason = field(call, "endedReason");
+  const json& m = report.message();
+  const json& call = at(m, "call");
 
-  const json& summary = field(analysis, "summary");
-  const json& evaluation = field(analysis, "successEvaluation");
-  const json& structured = field(analysis, "structuredData");
-  const json& cost = field(call, "cost");
+  const json& reason = first_of({at(m, "endedReason"), at(call, "endedReason")});
+  const json& started_at = first_of({at(m, "startedAt"), at(call, "startedAt")});
+  const json& ended_at = first_of({at(m, "endedAt"), at(call, "endedAt")});
+  const json& transcript =
+    first_of({at(m, "transcript"), at(m, "artifact.transcript"), at(call, "transcript")});
+  const json& summary = first_of({at(m, "analysis.summary"), at(m, "summary"),
+                                  at(call, "analysis.summary"), at(call, "summary")});
+  const json& structured =
+    first_of({at(m, "analysis.structuredData"), at(call, "analysis.structuredData")});
+  const json& evaluation =
+    first_of({at(m, "analysis.successEvaluation"), at(call, "analysis.successEvaluation")});
+  // Mono recordings: the legacy copy, then the artifact's two names for the same URL. The
+  // stereo and presigned URLs are other files (two channels; links that expire), not fallbacks.
+  const json& recording =
+    first_of({at(m, "recordingUrl"), at(m, "artifact.recordingUrl"),
+              at(m, "artifact.recording.mono.combinedUrl"), at(call, "recordingUrl")});
+  const json& cost = first_of({at(m, "cost"), at(call, "cost")});
+  // Where VAPI carries the flow's metadata: set on the call (seed), per call through
+  // assistantOverrides, or on the assistant itself. The first that has keys wins, whole.
+  const json& metadata = first_of({at(call, "metadata"), at(call, "assistantOverrides.metadata"),
+                                   at(m, "assistant.metadata")});
 
   std::optional<std::string_view> reason_text;
   if (reason.is_string())
@@ -86,29 +209,29 @@ ordered_json to_call_result(const webhook& report) {
   out["status"] = status_for(reason_text);
   out["callId"] = report.call_id;
   out["callMethod"] = "direct_vapi";
-  out["duration"] = duration_minutes(field(call, "startedAt"), field(call, "endedAt"));
+  out["duration"] = duration_minutes(m, started_at, ended_at);
   out["endedReason"] = string_or_null(reason);
-  out["transcript"] = string_or_null(field(call, "transcript"));
+  out["transcript"] = string_or_null(transcript);
   out["analysis"] = {
-    {"summary", string_or_null(is_text(summary) ? summary : field(call, "summary"))},
-    {"structuredData", structured.is_object() ? ordered_json(structured) : ordered_json()},
-    {"successEvaluation", evaluation.is_null() ? ordered_json() : ordered_json(evaluation)},
+    {"summary", string_or_null(summary)},
+    {"structuredData", object_or_null(structured)},
+    {"successEvaluation", scalar_or_null(evaluation)},
   };
   out["provider"] = {
-    {"name", text_or_null(field(metadata, "providerName"))},
-    {"phone", text_or_null(field(metadata, "providerPhone"))},
-    {"service", text_or_null(field(metadata, "serviceNeeded"))},
-    {"location", text_or_null(field(metadata, "location"))},
+    {"name", text_or_null(at(metadata, "providerName"))},
+    {"phone", text_or_null(at(metadata, "providerPhone"))},
+    {"service", text_or_null(at(metadata, "serviceNeeded"))},
+    {"location", text_or_null(at(metadata, "location"))},
   };
   out["request"] = {
-    {"criteria", text_or_null(field(metadata, "userCriteria"))},
-    {"urgency", text_or_null(field(metadata, "urgency"))},
+    {"criteria", text_or_null(at(metadata, "userCriteria"))},
+    {"urgency", text_or_null(at(metadata, "urgency"))},
   };
   out["cost"] = cost.is_number() ? ordered_json(cost) : ordered_json();
-  out["startedAt"] = string_or_null(field(call, "startedAt"));
-  out["endedAt"] = string_or_null(field(call, "endedAt"));
-  out["recordingUrl"] = string_or_null(field(call, "recordingUrl"));
-  out["metadata"] = metadata.is_object() ? ordered_json(metadata) : ordered_json();
+  out["startedAt"] = string_or_null(started_at);
+  out["endedAt"] = string_or_null(ended_at);
+  out["recordingUrl"] = string_or_null(recording);
+  out["metadata"] = object_or_null(metadata);
   return out;
 }
 

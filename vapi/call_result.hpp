@@ -10,13 +10,27 @@
 
 namespace vapi {
 
-// What the flow should do next, from VAPI's endedReason: "voicemail" (reason mentions
-// voicemail), "no_answer" (customer-did-not-answer, customer-busy), "failed" (reason mentions
-// error or failed), else "completed" (also when the reason is unknown, as in the seed).
+// What the flow should do next, from VAPI's endedReason, checked in this order: "voicemail"
+// (reason mentions voicemail); "no_answer" (customer-did-not-answer, customer-busy,
+// vonage-rejected, call.ringing.sip-inbound-caller-hungup-before-call-connect: nobody was
+// reached); "failed" (reason mentions error or failed, or is one of the few setup faults that
+// say neither, such as assistant-not-found or twilio-reported-customer-misdialed); else
+// "completed" (also when the reason is unknown, as in the seed).
 std::string_view status_for(std::optional<std::string_view> ended_reason);
 
 // The CallResult of a report, keys in the seed's order and always present (null when unknown).
-// `report` must have passed parse_webhook and be an end-of-call report.
+// `report` must have passed parse_webhook and be an end-of-call report. Each field is taken
+// from the first place that has it, in this order (m = message, c = message.call):
+//   endedReason, startedAt, endedAt, cost   m.<field>, c.<field>
+//   transcript      m.transcript, m.artifact.transcript, c.transcript
+//   summary         m.analysis.summary, m.summary, c.analysis.summary, c.summary
+//   structuredData, successEvaluation   m.analysis.<field>, c.analysis.<field>
+//   recordingUrl    m.recordingUrl, m.artifact.recordingUrl,
+//                   m.artifact.recording.mono.combinedUrl, c.recordingUrl
+//   metadata        c.metadata, c.assistantOverrides.metadata, m.assistant.metadata (whole)
+//   duration        m.durationMs, m.durationSeconds, m.durationMinutes, then endedAt - startedAt
+// An empty string or object does not hide a value further down; if every place is empty, the
+// result is that empty value, not null. A negative duration measure is skipped.
 nlohmann::ordered_json to_call_result(const webhook& report);
 
 // The GET body stored for a call: {"success":true,"data":<CallResult>}. Rendered once at
