@@ -11,6 +11,22 @@
 
 namespace {
 
+bool loopback_only(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// Says which protections are off, once, where an operator reading the start-up log looks.
+void warn_about_open_access(const config::settings& s) {
+  if (s.api_token.empty() && !loopback_only(s.host))
+    logging::warn("api_token_unset", {{"host", s.host},
+                                      {"message", "GET/DELETE /calls and stats are open to anyone "
+                                                  "who can reach this address; set API_TOKEN"}});
+  if (s.webhook_secret.empty() && s.webhook_hmac_secret.empty() && !loopback_only(s.host))
+    logging::warn("webhook_auth_unset",
+                  {{"message", "webhooks are accepted without authentication; set "
+                               "WEBHOOK_SECRET or WEBHOOK_HMAC_SECRET"}});
+}
+
 int serve(const config::settings& s, const sigset_t& stop_signals) {
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(s.actor_threads));
@@ -34,7 +50,11 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
                               {"cacheTtlSeconds", s.cache_ttl.count()},
                               {"maxBodyBytes", s.max_body_bytes},
                               {"httpThreads", s.http_threads},
-                              {"actorThreads", s.actor_threads}});
+                              {"actorThreads", s.actor_threads},
+                              {"webhookAuth", !s.webhook_secret.empty() ||
+                                                !s.webhook_hmac_secret.empty()},
+                              {"apiToken", !s.api_token.empty()}});
+  warn_about_open_access(s);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);

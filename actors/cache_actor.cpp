@@ -21,10 +21,17 @@ struct entry {
   int64_t expires_at_ms;  // epoch ms, for stats
 };
 
+// The last status-update of a call whose result has not arrived yet.
+struct progress_entry {
+  call_progress progress;
+  uint64_t generation;  // as for entries: only the matching expiry removes it
+};
+
 struct cache_state {
   static constexpr const char* name = "cache";  // the actor's name in CAF's logs
   std::unordered_map<std::string, entry> entries;
-  uint64_t next_generation = 0;
+  std::unordered_map<std::string, progress_entry> progress;  // never holds an id of entries
+  uint64_t next_generation = 0;  // one sequence for both maps, so an expiry names one record
 };
 
 // The seed's stats shape, oldest store first (ties by id) so that the list reads the same twice.
@@ -49,6 +56,8 @@ std::string render_stats(const std::unordered_map<std::string, entry>& entries) 
 // message, so a re-delivered webhook or a delete leaves the old expiry in flight. Each expiry
 // carries the generation it was scheduled for and removes the entry only if that still matches:
 // a stale timer never drops a newer result. The price is one ignored message per replacement.
+// Call statuses expire the same way, with generations from the same sequence: an expiry's
+// generation matches at most one record in either map.
 cache_actor::behavior_type cache(cache_actor::stateful_pointer<cache_state> self,
                                  std::chrono::milliseconds ttl) {
   return {
@@ -56,17 +65,30 @@ cache_actor::behavior_type cache(cache_actor::stateful_pointer<cache_state> self
       auto gen = ++self->state.next_generation;
       self->delayed_send(self, ttl, expire_atom_v, id, gen);
       auto now = now_epoch_ms();
+      self->state.progress.erase(id);  // the result says more than any status
       self->state.entries[std::move(id)] = entry{std::move(body), gen, now, now + ttl.count()};
       reply(answer{outcome::stored, nullptr});
     },
     [=](caf::get_atom, const std::string& id, reply_fn& reply) {
       auto it = self->state.entries.find(id);
-      if (it == self->state.entries.end())
+      if (it != self->state.entries.end())
+        return reply(answer{outcome::found, it->second.body});
+      auto known = self->state.progress.find(id);
+      if (known == self->state.progress.end())
         return reply(answer{outcome::not_found, nullptr});
-      reply(answer{outcome::found, it->second.body});
+      reply(answer{outcome::not_found, nullptr, known->second.progress});
+    },
+    [=](status_atom, std::string& id, call_progress& progress, reply_fn& reply) {
+      if (self->state.entries.count(id) == 0) {
+        auto gen = ++self->state.next_generation;
+        self->delayed_send(self, ttl, expire_atom_v, id, gen);
+        self->state.progress[std::move(id)] = progress_entry{std::move(progress), gen};
+      }
+      reply(answer{outcome::noted, nullptr});
     },
     [=](caf::delete_atom, const std::string& id, reply_fn& reply) {
       bool erased = self->state.entries.erase(id) > 0;
+      self->state.progress.erase(id);  // a delete forgets the call entirely
       reply(answer{erased ? outcome::deleted : outcome::not_found, nullptr});
     },
     [=](stats_atom, reply_fn& reply) {
@@ -77,6 +99,9 @@ cache_actor::behavior_type cache(cache_actor::stateful_pointer<cache_state> self
       auto it = self->state.entries.find(id);
       if (it != self->state.entries.end() && it->second.generation == gen)
         self->state.entries.erase(it);
+      auto known = self->state.progress.find(id);
+      if (known != self->state.progress.end() && known->second.generation == gen)
+        self->state.progress.erase(known);
     },
   };
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 // CAF 0.17 atoms *are* their text (at most 10 characters), so equal texts are one type: reuse
@@ -13,6 +14,7 @@
 CAF_BEGIN_TYPE_ID_BLOCK(vapi_cache, caf::first_custom_type_id)
   CAF_ADD_ATOM(vapi_cache, vapi_cache, expire_atom, "expire")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, stats_atom, "stats")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, status_atom, "status")
 CAF_END_TYPE_ID_BLOCK(vapi_cache)
 
 namespace vapi_cache {
@@ -21,11 +23,22 @@ namespace vapi_cache {
 using body_ptr = std::shared_ptr<const std::string>;
 
 // What happened, in the cache's words; http/ alone turns it into a status code.
-enum class outcome : uint8_t { stored, found, deleted, not_found, listed };
+enum class outcome : uint8_t { stored, found, deleted, not_found, listed, noted };
+
+// Where a call is while its result has not arrived, from VAPI's status-update messages.
+struct call_progress {
+  std::string status;        // "queued", "ringing", "in-progress", "ended", ...
+  std::string ended_reason;  // empty unless the status-update carried one
+
+  bool operator==(const call_progress& o) const {
+    return status == o.status && ended_reason == o.ended_reason;
+  }
+};
 
 struct answer {
   outcome what;
   body_ptr body;  // found: the stored GET body; listed: the stats body; otherwise null
+  std::optional<call_progress> progress = std::nullopt;  // not_found on GET: the last status
 };
 
 // Made by http/, called exactly once, on the cache actor's thread.
@@ -36,6 +49,8 @@ using cache_actor = caf::typed_actor<
   caf::reacts_to<caf::get_atom, std::string /*call_id*/, reply_fn>,
   caf::reacts_to<caf::delete_atom, std::string /*call_id*/, reply_fn>,
   caf::reacts_to<stats_atom, reply_fn>,
+  // A status-update; ignored once the call's result is cached (a result is final).
+  caf::reacts_to<status_atom, std::string /*call_id*/, call_progress, reply_fn>,
   caf::reacts_to<expire_atom, std::string /*call_id*/, uint64_t /*generation*/>>;  // own timer
 
 }  // namespace vapi_cache
@@ -43,3 +58,4 @@ using cache_actor = caf::typed_actor<
 // Neither is ever serialized: they stay in this process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::reply_fn)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::body_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::call_progress)

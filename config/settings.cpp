@@ -88,6 +88,29 @@ converter whole_number(uint64_t min, uint64_t max, std::function<void(settings&,
   };
 }
 
+// An HTTP header name (RFC 9110 token); `allow_empty` for settings where empty means "none".
+converter header_name(bool allow_empty, std::string settings::*field) {
+  return [=](const std::string& text, settings& s) -> std::optional<std::string> {
+    static const std::string extra = "!#$%&'*+-.^_`|~";
+    bool ok = allow_empty || !text.empty();
+    for (char c : text)
+      ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || extra.find(c) != std::string::npos);
+    if (!ok)
+      return std::string(allow_empty ? "expected a header name or nothing"
+                                     : "expected a header name");
+    s.*field = text;
+    return std::nullopt;
+  };
+}
+
+// Secrets and prefixes: any text, empty included. Never echoed: no value of these is invalid.
+converter any_text(std::string settings::*field) {
+  return [=](const std::string& text, settings& s) -> std::optional<std::string> {
+    s.*field = text;
+    return std::nullopt;
+  };
+}
+
 const std::map<std::string, converter>& converters() {
   static const std::map<std::string, converter> table = {
     {"HOST",
@@ -119,6 +142,23 @@ const std::map<std::string, converter>& converters() {
     {"SHUTDOWN_GRACE_SECONDS", whole_number(0, 3600, [](settings& s, uint64_t v) {
        s.shutdown_grace = std::chrono::seconds(v);
      })},
+    {"WEBHOOK_SECRET", any_text(&settings::webhook_secret)},
+    {"WEBHOOK_SECRET_HEADER", header_name(true, &settings::webhook_secret_header)},
+    {"WEBHOOK_HMAC_SECRET", any_text(&settings::webhook_hmac_secret)},
+    {"WEBHOOK_HMAC_ALGORITHM",
+     [](const std::string& text, settings& s) -> std::optional<std::string> {
+       if (text != "sha256" && text != "sha512" && text != "sha1")
+         return std::string("expected sha256, sha512 or sha1");
+       s.webhook_hmac_algorithm = text;
+       return std::nullopt;
+     }},
+    {"WEBHOOK_SIGNATURE_HEADER", header_name(false, &settings::webhook_signature_header)},
+    {"WEBHOOK_SIGNATURE_PREFIX", any_text(&settings::webhook_signature_prefix)},
+    {"WEBHOOK_TIMESTAMP_HEADER", header_name(true, &settings::webhook_timestamp_header)},
+    {"WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", whole_number(1, 86400, [](settings& s, uint64_t v) {
+       s.webhook_timestamp_tolerance = std::chrono::seconds(v);
+     })},
+    {"API_TOKEN", any_text(&settings::api_token)},
   };
   return table;
 }
@@ -132,7 +172,8 @@ std::string help_text(const std::vector<entry>& defaults) {
          "(or CONFIG_FILE) < the environment variable < the flag.\n\n"
          "  --config FILE, CONFIG_FILE\n      A file of KEY=VALUE lines, as config/defaults.conf.\n";
   for (const auto& e : defaults) {
-    out << "  " << flag_of(e.name) << ", " << e.name << "  (default " << e.value << ")\n";
+    out << "  " << flag_of(e.name) << ", " << e.name << "  (default "
+        << (e.value.empty() ? "empty" : e.value) << ")\n";
     if (!e.help.empty())
       out << "      " << e.help << "\n";
   }

@@ -24,6 +24,18 @@ struct settings {
   unsigned actor_threads = 0;  // resolved: never 0 after load()
   std::string log_level;
   std::chrono::seconds shutdown_grace{0};
+
+  // Webhook authentication; empty secrets switch their check off.
+  std::string webhook_secret;
+  std::string webhook_secret_header;  // empty: none beyond X-Vapi-Secret and Authorization
+  std::string webhook_hmac_secret;
+  std::string webhook_hmac_algorithm;  // sha256, sha512 or sha1
+  std::string webhook_signature_header;
+  std::string webhook_signature_prefix;
+  std::string webhook_timestamp_header;  // empty: the body alone is signed, no replay check
+  std::chrono::seconds webhook_timestamp_tolerance{0};
+
+  std::string api_token;  // empty: reads, deletes and stats need no token
 };
 
 // What start-up does next: run with `values`, or print `output` and exit with `exit_code`

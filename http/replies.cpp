@@ -38,12 +38,30 @@ std::string invalid_payload(const std::vector<vapi::field_error>& errors) {
   return dump({{"success", false}, {"error", "Invalid webhook payload"}, {"details", details}});
 }
 
-std::string call_not_found(std::string_view call_id) {
-  return dump({{"success", false},
-               {"error", "Call result not found"},
-               {"message", "No cached result found for call ID: " + std::string(call_id) +
-                             ". It may have expired or not been received yet."}});
+namespace {
+ordered_json not_found_json(std::string_view call_id) {
+  return {{"success", false},
+          {"error", "Call result not found"},
+          {"message", "No cached result found for call ID: " + std::string(call_id) +
+                        ". It may have expired or not been received yet."}};
 }
+}  // namespace
+
+std::string call_not_found(std::string_view call_id) { return dump(not_found_json(call_id)); }
+
+std::string call_not_found(std::string_view call_id, const vapi_cache::call_progress& progress) {
+  auto body = not_found_json(call_id);
+  body["callStatus"] = progress.status;
+  if (!progress.ended_reason.empty())
+    body["endedReason"] = progress.ended_reason;
+  return dump(body);
+}
+
+std::string status_noted(std::string_view call_id) {
+  return dump({{"success", true}, {"message", "Call status recorded"}, {"callId", call_id}});
+}
+
+std::string empty_object() { return "{}"; }
 
 std::string deleted(std::string_view call_id) {
   return dump({{"success", true},
@@ -67,7 +85,8 @@ Code to_code(vapi_cache::outcome what) {
     case vapi_cache::outcome::stored:
     case vapi_cache::outcome::found:
     case vapi_cache::outcome::deleted:
-    case vapi_cache::outcome::listed: return Code::Ok;
+    case vapi_cache::outcome::listed:
+    case vapi_cache::outcome::noted: return Code::Ok;
     case vapi_cache::outcome::not_found: return Code::Not_Found;
   }
   return Code::Internal_Server_Error;

@@ -20,6 +20,11 @@ std::string stored(std::string_view call_id);
 std::string ignored();
 std::string invalid_payload(const std::vector<vapi::field_error>& errors);
 std::string call_not_found(std::string_view call_id);
+// The seed's 404 plus what status-updates said: "callStatus", and "endedReason" when known.
+std::string call_not_found(std::string_view call_id, const vapi_cache::call_progress& progress);
+std::string status_noted(std::string_view call_id);
+// For the message types VAPI waits on for an answer body: we have nothing to add.
+std::string empty_object();
 std::string deleted(std::string_view call_id);
 std::string processing_failed(std::string_view why);
 

@@ -3,8 +3,11 @@
 #include "http/routes.hpp"
 
 #include <algorithm>
+#include <sstream>
 
+#include "http/percent_decode.hpp"
 #include "http/replies.hpp"
+#include "http/www_authenticate.hpp"
 #include "logging/log.hpp"
 #include "vapi/call_result.hpp"
 
@@ -41,6 +44,27 @@ bool is_json(const Pistache::Rest::Request& req) {
          (mime.sub() == Subtype::Json || mime.suffix() == Suffix::Json);
 }
 
+// Pistache keeps headers it knows (Authorization, ...) parsed and the rest raw, both looked up
+// case-insensitively; authentication needs any of them by name, as text.
+header_lookup headers_of(const Pistache::Rest::Request& req) {
+  return [&req](std::string_view name) -> std::optional<std::string> {
+    std::string key(name);
+    if (auto raw = req.headers().tryGetRaw(key))
+      return raw->value();
+    if (auto typed = req.headers().tryGet(key)) {
+      std::ostringstream text;
+      typed->write(text);
+      return text.str();
+    }
+    return std::nullopt;
+  };
+}
+
+int64_t now_epoch_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
 // Logs carry the call id of any message that names one, never its content.
 nlohmann::ordered_json call_id_field(const nlohmann::json& message) {
   auto call = message.find("call");
@@ -54,8 +78,33 @@ nlohmann::ordered_json call_id_field(const nlohmann::json& message) {
 
 }  // namespace
 
-routes::routes(vapi_cache::cache_actor cache, std::shared_ptr<lifecycle> life)
-  : cache_(std::move(cache)), life_(std::move(life)) {}
+routes::routes(vapi_cache::cache_actor cache, std::shared_ptr<lifecycle> life, access_rules access)
+  : cache_(std::move(cache)), life_(std::move(life)), access_(std::move(access)) {}
+
+bool routes::read_allowed(const request& req, writer& rsp, const lifecycle::token& token) const {
+  if (access_.api_token.empty())
+    return true;
+  std::optional<std::string> authorization = headers_of(req)("Authorization");
+  if (bearer_matches(access_.api_token, authorization))
+    return true;
+  rsp.headers().add<www_authenticate>("Bearer");
+  replies::send_error(rsp, Code::Unauthorized,
+                      authorization ? "The bearer token is not valid"
+                                    : "This endpoint needs Authorization: Bearer <API_TOKEN>",
+                      token);
+  return false;
+}
+
+std::optional<std::string> routes::call_id_of(const request& req, writer& rsp,
+                                              const lifecycle::token& token) const {
+  auto id = percent_decode(req.param(":callId").as<std::string>());
+  if (id && vapi::is_valid_call_id(*id))
+    return id;
+  // The id is not echoed: it may be anything, of any length.
+  replies::send_error(rsp, Code::Bad_Request,
+                      "Invalid call ID: expected 1-128 characters of A-Z a-z 0-9 . _ : -", token);
+  return std::nullopt;
+}
 
 void routes::bind(Pistache::Rest::Router& router) {
   using Pistache::Rest::Routes::bind;
@@ -99,6 +148,13 @@ void routes::bind(Pistache::Rest::Router& router) {
 // POST /api/v1/vapi/webhook
 void routes::post_webhook(const request& req, writer rsp) {
   auto token = life_->hold();
+  if (access_.webhook.enabled()) {
+    auto verdict = check_webhook(access_.webhook, headers_of(req), req.body(), now_epoch_ms());
+    if (!verdict.ok) {
+      logging::warn("webhook_unauthorized", {{"reason", verdict.reason}});
+      return replies::send_error(rsp, Code::Unauthorized, verdict.reason, token);
+    }
+  }
   if (!is_json(req))
     return replies::send_error(rsp, Code::Unsupported_Media_Type,
                                "Content-Type must be application/json", token);
@@ -111,10 +167,23 @@ void routes::post_webhook(const request& req, writer rsp) {
     return replies::send(rsp, Code::Bad_Request, replies::invalid_payload(parsed.errors), token);
   }
   const vapi::webhook& hook = *parsed.ok;
+  if (auto status = vapi::call_status_of(hook)) {
+    logging::debug("webhook_received",
+                   {{"type", hook.type}, {"callId", hook.call_id}, {"status", status->status}});
+    vapi_cache::call_progress progress{std::move(status->status), std::move(status->ended_reason)};
+    caf::anon_send(cache_, vapi_cache::status_atom_v, hook.call_id, std::move(progress),
+                   reply_fn([w = share(std::move(rsp)), token, id = hook.call_id](answer a) {
+                     replies::send(*w, replies::to_code(a.what), replies::status_noted(id), token);
+                   }));
+    return;
+  }
   if (!hook.is_report()) {
     logging::debug("webhook_received",
                    {{"type", hook.type}, {"callId", call_id_field(hook.message())}});
-    return replies::send(rsp, Code::Ok, replies::ignored(), token);
+    return replies::send(rsp, Code::Ok,
+                         vapi::expects_response_body(hook.type) ? replies::empty_object()
+                                                                : replies::ignored(),
+                         token);
   }
   logging::info("webhook_received", {{"type", hook.type}, {"callId", hook.call_id}});
 
@@ -144,24 +213,35 @@ void routes::post_webhook(const request& req, writer rsp) {
 // GET /api/v1/vapi/calls/:callId
 void routes::get_call(const request& req, writer rsp) {
   auto token = life_->hold();
-  auto id = req.param(":callId").as<std::string>();
-  caf::anon_send(cache_, caf::get_atom_v, id,
-                 reply_fn([w = share(std::move(rsp)), token, id](answer a) {
+  if (!read_allowed(req, rsp, token))
+    return;
+  auto id = call_id_of(req, rsp, token);
+  if (!id)
+    return;
+  caf::anon_send(cache_, caf::get_atom_v, *id,
+                 reply_fn([w = share(std::move(rsp)), token, id = *id](answer a) {
                    if (a.what == outcome::found) {
                      logging::info("retrieved", {{"callId", id}});
                      return replies::send(*w, Code::Ok, *a.body, token);
                    }
                    logging::debug("not_found", {{"callId", id}});
-                   replies::send(*w, replies::to_code(a.what), replies::call_not_found(id), token);
+                   replies::send(*w, replies::to_code(a.what),
+                                 a.progress ? replies::call_not_found(id, *a.progress)
+                                            : replies::call_not_found(id),
+                                 token);
                  }));
 }
 
 // DELETE /api/v1/vapi/calls/:callId
 void routes::delete_call(const request& req, writer rsp) {
   auto token = life_->hold();
-  auto id = req.param(":callId").as<std::string>();
-  caf::anon_send(cache_, caf::delete_atom_v, id,
-                 reply_fn([w = share(std::move(rsp)), token, id](answer a) {
+  if (!read_allowed(req, rsp, token))
+    return;
+  auto id = call_id_of(req, rsp, token);
+  if (!id)
+    return;
+  caf::anon_send(cache_, caf::delete_atom_v, *id,
+                 reply_fn([w = share(std::move(rsp)), token, id = *id](answer a) {
                    bool gone = a.what == outcome::deleted;
                    if (gone)
                      logging::info("deleted", {{"callId", id}});
@@ -171,8 +251,10 @@ void routes::delete_call(const request& req, writer rsp) {
 }
 
 // GET /api/v1/vapi/cache/stats
-void routes::get_stats(const request&, writer rsp) {
+void routes::get_stats(const request& req, writer rsp) {
   auto token = life_->hold();
+  if (!read_allowed(req, rsp, token))
+    return;
   caf::anon_send(cache_, vapi_cache::stats_atom_v,
                  reply_fn([w = share(std::move(rsp)), token](answer a) {
                    replies::send(*w, replies::to_code(a.what), *a.body, token);

@@ -6,15 +6,24 @@
 #include <pistache/router.h>
 
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "actors/messages.hpp"
 #include "http/lifecycle.hpp"
+#include "http/webhook_auth.hpp"
 
 namespace http {
 
+// Who may call what (README, "Secure it").
+struct access_rules {
+  webhook_auth_config webhook;  // checked on POST /webhook
+  std::string api_token;        // empty: reads, deletes and stats are open
+};
+
 class routes {
  public:
-  routes(vapi_cache::cache_actor cache, std::shared_ptr<lifecycle> life);
+  routes(vapi_cache::cache_actor cache, std::shared_ptr<lifecycle> life, access_rules access);
 
   // Registers every endpoint, and a JSON 405 for every other method on each of their paths
   // (registering all methods also avoids Pistache 0.0.5's race on unrouted methods).
@@ -30,8 +39,14 @@ class routes {
   void get_stats(const request& req, writer rsp);
   void not_found(const request& req, writer rsp);
 
+  // Each answers the request itself (401, 400) and returns false/nullopt when it must stop.
+  bool read_allowed(const request& req, writer& rsp, const lifecycle::token& token) const;
+  std::optional<std::string> call_id_of(const request& req, writer& rsp,
+                                        const lifecycle::token& token) const;
+
   vapi_cache::cache_actor cache_;
   std::shared_ptr<lifecycle> life_;
+  const access_rules access_;
 };
 
 }  // namespace http

@@ -12,12 +12,26 @@ Pistache::Address address_of(const config::settings& s) {
   return Pistache::Address(s.host, Pistache::Port(s.port));
 }
 
+access_rules access_of(const config::settings& s) {
+  access_rules a;
+  a.webhook.secret = s.webhook_secret;
+  a.webhook.secret_header = s.webhook_secret_header;
+  a.webhook.hmac_secret = s.webhook_hmac_secret;
+  a.webhook.hmac_algorithm = s.webhook_hmac_algorithm;
+  a.webhook.signature_header = s.webhook_signature_header;
+  a.webhook.signature_prefix = s.webhook_signature_prefix;
+  a.webhook.timestamp_header = s.webhook_timestamp_header;
+  a.webhook.tolerance = s.webhook_timestamp_tolerance;
+  a.api_token = s.api_token;
+  return a;
+}
+
 }  // namespace
 
 server::server(const config::settings& s, vapi_cache::cache_actor cache)
   : life_(std::make_shared<lifecycle>()),
     router_(std::make_shared<Pistache::Rest::Router>()),
-    routes_(std::move(cache), life_),
+    routes_(std::move(cache), life_, access_of(s)),
     endpoint_(address_of(s)) {
   framing_limits limits{max_header_bytes, s.max_body_bytes};
   auto options = Pistache::Http::Endpoint::options()

@@ -3,16 +3,20 @@
 # when all are there. --test adds the test dependencies, --bench the benchmark ones.
 set -euo pipefail
 
-packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-dev libspdlog-dev)
+packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-dev libspdlog-dev
+          libssl-dev)
 for arg in "$@"; do
   case "$arg" in
     --test) packages+=(libgtest-dev) ;;
+    # -fsanitize=fuzzer,address,undefined links compiler-rt's runtimes, which are in
+    # libclang-rt-14-dev, which clang-14 only recommends; libfuzzer-14-dev is unused by it.
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     --bench)
       packages+=(wrk libbenchmark-dev util-linux procps)
       # The Fastify peer needs Node 20+ and npm; a machine may have them from outside Debian.
       command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
       ;;
-    *) echo "usage: $0 [--test] [--bench]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--test] [--bench] [--fuzz]" >&2; exit 2 ;;
   esac
 done
 

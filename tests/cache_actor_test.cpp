@@ -184,3 +184,67 @@ TEST_F(CacheActorTest, PollsShareTheStoredBytesInsteadOfCopyingThem) {
 }
 
 }  // namespace
+
+// Call statuses (status-update messages): known until the result arrives, expiring like results.
+class CacheStatusTest : public CacheActorTest {
+ protected:
+  answer note(const std::string& id, const std::string& status, const std::string& reason = "") {
+    return ask(vapi_cache::status_atom_v, id, vapi_cache::call_progress{status, reason});
+  }
+};
+
+TEST_F(CacheStatusTest, MissReportsTheLastStatus) {
+  EXPECT_EQ(get("call-1").progress, std::nullopt);  // never heard of it
+  EXPECT_EQ(note("call-1", "ringing").what, outcome::noted);
+  EXPECT_EQ(note("call-1", "in-progress").what, outcome::noted);
+  auto miss = get("call-1");
+  EXPECT_EQ(miss.what, outcome::not_found);
+  ASSERT_TRUE(miss.progress.has_value());
+  EXPECT_EQ(miss.progress->status, "in-progress");
+  EXPECT_EQ(miss.progress->ended_reason, "");
+  note("call-1", "ended", "customer-ended-call");
+  miss = get("call-1");
+  ASSERT_TRUE(miss.progress.has_value());
+  EXPECT_EQ(miss.progress->status, "ended");
+  EXPECT_EQ(miss.progress->ended_reason, "customer-ended-call");
+  EXPECT_EQ(stats()["stats"]["size"], 0);  // statuses are not results
+}
+
+TEST_F(CacheStatusTest, ResultWinsOverEveryStatus) {
+  note("call-1", "in-progress");
+  put("call-1", "result");
+  note("call-1", "ended", "customer-ended-call");  // arrives after the report: ignored
+  auto hit = get("call-1");
+  ASSERT_EQ(hit.what, outcome::found);
+  EXPECT_EQ(*hit.body, "result");
+  del("call-1");
+  EXPECT_EQ(get("call-1").progress, std::nullopt);  // the late status was not kept either
+}
+
+TEST_F(CacheStatusTest, StatusExpiresAtTheTtlOfItsLatestUpdate) {
+  note("call-1", "queued");
+  advance(ttl / 2);
+  note("call-1", "in-progress");  // restarts the status's TTL
+  advance(ttl / 2);               // the first update's timer fires: stale, ignored
+  ASSERT_TRUE(get("call-1").progress.has_value());
+  advance(ttl / 2 - 1ms);
+  EXPECT_TRUE(get("call-1").progress.has_value());
+  advance(1ms);
+  EXPECT_EQ(get("call-1").progress, std::nullopt);
+}
+
+TEST_F(CacheStatusTest, StaleStatusTimerNeverRemovesAResult) {
+  note("call-1", "ringing");
+  advance(ttl / 2);
+  put("call-1", "result");  // its own TTL starts now
+  advance(ttl / 2);         // the status's timer fires
+  EXPECT_EQ(get("call-1").what, outcome::found);
+  advance(ttl / 2);
+  EXPECT_EQ(get("call-1").what, outcome::not_found);
+}
+
+TEST_F(CacheStatusTest, DeleteForgetsTheStatus) {
+  note("call-1", "in-progress");
+  EXPECT_EQ(del("call-1").what, outcome::not_found);  // there was no result to delete
+  EXPECT_EQ(get("call-1").progress, std::nullopt);
+}

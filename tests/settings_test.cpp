@@ -100,7 +100,12 @@ void expect_refused(const config::load_result& r, const std::vector<std::string>
 TEST(settings, defaults_text_declares_every_setting) {
   std::vector<std::string> want = {"HOST",         "PORT",          "CACHE_TTL_SECONDS",
                                    "MAX_BODY_BYTES", "HTTP_THREADS", "ACTOR_THREADS",
-                                   "LOG_LEVEL",    "SHUTDOWN_GRACE_SECONDS"};
+                                   "LOG_LEVEL",    "SHUTDOWN_GRACE_SECONDS",
+                                   "WEBHOOK_SECRET", "WEBHOOK_SECRET_HEADER",
+                                   "WEBHOOK_HMAC_SECRET", "WEBHOOK_HMAC_ALGORITHM",
+                                   "WEBHOOK_SIGNATURE_HEADER", "WEBHOOK_SIGNATURE_PREFIX",
+                                   "WEBHOOK_TIMESTAMP_HEADER",
+                                   "WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", "API_TOKEN"};
   EXPECT_EQ(names_in_defaults(), want);
 }
 
@@ -118,6 +123,46 @@ TEST(settings, defaults_values) {
   EXPECT_EQ(s.actor_threads, 1u);
   EXPECT_EQ(s.log_level, "info");
   EXPECT_EQ(s.shutdown_grace, std::chrono::seconds(5));
+  EXPECT_EQ(s.webhook_secret, "");  // every authentication option is off by default
+  EXPECT_EQ(s.webhook_secret_header, "");
+  EXPECT_EQ(s.webhook_hmac_secret, "");
+  EXPECT_EQ(s.webhook_hmac_algorithm, "sha256");
+  EXPECT_EQ(s.webhook_signature_header, "x-signature");
+  EXPECT_EQ(s.webhook_signature_prefix, "");
+  EXPECT_EQ(s.webhook_timestamp_header, "x-timestamp");
+  EXPECT_EQ(s.webhook_timestamp_tolerance, std::chrono::seconds(300));
+  EXPECT_EQ(s.api_token, "");
+}
+
+TEST(settings, security_settings_from_each_layer) {
+  auto r = load({"--webhook-secret", "s3cret", "--webhook-timestamp-header="},
+                {{"WEBHOOK_HMAC_SECRET", "k"}, {"WEBHOOK_HMAC_ALGORITHM", "sha512"},
+                 {"WEBHOOK_SECRET_HEADER", "X-My-Token"}, {"API_TOKEN", "t0k en"},
+                 {"WEBHOOK_SIGNATURE_PREFIX", "sha512="}});
+  ASSERT_TRUE(r.values.has_value()) << r.output;
+  EXPECT_EQ(r.values->webhook_secret, "s3cret");
+  EXPECT_EQ(r.values->webhook_timestamp_header, "");  // a flag may set it empty: body-only HMAC
+  EXPECT_EQ(r.values->webhook_hmac_secret, "k");
+  EXPECT_EQ(r.values->webhook_hmac_algorithm, "sha512");
+  EXPECT_EQ(r.values->webhook_secret_header, "X-My-Token");
+  EXPECT_EQ(r.values->webhook_signature_prefix, "sha512=");
+  EXPECT_EQ(r.values->api_token, "t0k en");
+}
+
+TEST(settings, security_settings_are_checked) {
+  for (auto [name, value] : std::vector<std::pair<std::string, std::string>>{
+         {"WEBHOOK_HMAC_ALGORITHM", "md5"},
+         {"WEBHOOK_SECRET_HEADER", "X Bad"},
+         {"WEBHOOK_SIGNATURE_HEADER", "x:sig"},
+         {"WEBHOOK_TIMESTAMP_HEADER", "x/ts"},
+         {"WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", "0"}}) {
+    auto r = load({}, {{name, value}});
+    EXPECT_FALSE(r.values.has_value()) << name;
+    EXPECT_EQ(r.exit_code, 2) << name;
+    EXPECT_NE(r.output.find(name), std::string::npos) << r.output;
+  }
+  auto r = load({"--webhook-signature-header="});  // the signature header cannot be "none"
+  EXPECT_FALSE(r.values.has_value());
 }
 
 TEST(settings, custom_defaults_text_is_used) {
