@@ -35,7 +35,7 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
   // on one core (README, "Performance").
   cfg.set("scheduler.policy", caf::atom("sharing"));
   caf::actor_system system{cfg};
-  auto cache = vapi_cache::spawn_cache(system, s.cache_ttl);
+  auto cache = vapi_cache::spawn_cache(system, s.cache_ttl, s.max_waiters);
 
   http::server server(s, cache);
   try {
@@ -60,7 +60,9 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
   sigwait(&stop_signals, &sig);
   logging::info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(s.shutdown_grace);
-  if (!server.drain(grace))
+  // Once no new request is taken, held long-polls answer at once (404 for what has not
+  // arrived) rather than hold up the drain.
+  if (!server.drain(grace, [&] { caf::anon_send(cache, vapi_cache::wait_over_atom_v); }))
     logging::warn("drain_incomplete", {{"graceSeconds", s.shutdown_grace.count()}});
   // The cache goes first: once it is gone no reply can reach a writer of a stopped endpoint.
   caf::anon_send_exit(cache, caf::exit_reason::user_shutdown);

@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/waiters.hpp"
+
 namespace vapi_cache {
 namespace {
 
@@ -32,7 +34,21 @@ struct cache_state {
   std::unordered_map<std::string, entry> entries;
   std::unordered_map<std::string, progress_entry> progress;  // never holds an id of entries
   uint64_t next_generation = 0;  // one sequence for both maps, so an expiry names one record
+  waiters waiting;                // long-polls held until a result or their timeout
 };
+
+// What a waiter learns about each of its calls when it completes.
+std::vector<lookup> lookups(const cache_state& state, const std::vector<std::string>& ids,
+                            std::vector<body_ptr> bodies) {
+  std::vector<lookup> out(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    out[i].body = std::move(bodies[i]);
+    if (!out[i].body)
+      if (auto known = state.progress.find(ids[i]); known != state.progress.end())
+        out[i].progress = known->second.progress;
+  }
+  return out;
+}
 
 // The seed's stats shape, oldest store first (ties by id) so that the list reads the same twice.
 std::string render_stats(const std::unordered_map<std::string, entry>& entries) {
@@ -58,16 +74,22 @@ std::string render_stats(const std::unordered_map<std::string, entry>& entries) 
 // a stale timer never drops a newer result. The price is one ignored message per replacement.
 // Call statuses expire the same way, with generations from the same sequence: an expiry's
 // generation matches at most one record in either map.
+//
+// Long-polls use the same mechanism: each held request has one delayed wait_over message. A
+// stored result completes its waiters at once; the timer of a completed waiter finds nothing.
+// A delete or an expiry wakes no one: a waiter waits for a result.
 cache_actor::behavior_type cache(cache_actor::stateful_pointer<cache_state> self,
-                                 std::chrono::milliseconds ttl) {
+                                 std::chrono::milliseconds ttl, size_t max_waiters) {
   return {
     [=](caf::put_atom, std::string& id, body_ptr& body, reply_fn& reply) {
       auto gen = ++self->state.next_generation;
       self->delayed_send(self, ttl, expire_atom_v, id, gen);
       auto now = now_epoch_ms();
       self->state.progress.erase(id);  // the result says more than any status
-      self->state.entries[std::move(id)] = entry{std::move(body), gen, now, now + ttl.count()};
+      auto& stored = self->state.entries[id];
+      stored = entry{std::move(body), gen, now, now + ttl.count()};
       reply(answer{outcome::stored, nullptr});
+      self->state.waiting.stored(id, stored.body);
     },
     [=](caf::get_atom, const std::string& id, reply_fn& reply) {
       auto it = self->state.entries.find(id);
@@ -95,6 +117,30 @@ cache_actor::behavior_type cache(cache_actor::stateful_pointer<cache_state> self
       reply(answer{outcome::listed,
                    std::make_shared<const std::string>(render_stats(self->state.entries))});
     },
+    [=](wait_atom, wait_request& req, wait_reply_fn& reply) {
+      auto& state = self->state;
+      std::vector<body_ptr> bodies;
+      size_t found = 0;
+      for (const auto& id : req.call_ids) {
+        auto it = state.entries.find(id);
+        bodies.push_back(it == state.entries.end() ? nullptr : it->second.body);
+        found += bodies.back() != nullptr;
+      }
+      bool done = found == req.call_ids.size() || (req.any && found > 0);
+      if (done || req.timeout <= caf::timespan::zero())
+        return reply(wait_answer{outcome::waited, lookups(state, req.call_ids, std::move(bodies))});
+      if (state.waiting.size() >= max_waiters)
+        return reply(wait_answer{outcome::busy, {}});
+      auto ids = req.call_ids;  // kept for the answer; the waiter keeps its own copy
+      auto waiter = state.waiting.add(
+        std::move(req.call_ids), std::move(bodies), req.any,
+        [self, ids = std::move(ids), reply = std::move(reply)](std::vector<body_ptr> got) {
+          reply(wait_answer{outcome::waited, lookups(self->state, ids, std::move(got))});
+        });
+      self->delayed_send(self, req.timeout, wait_over_atom_v, waiter);
+    },
+    [=](wait_over_atom, uint64_t waiter) { self->state.waiting.expire(waiter); },
+    [=](wait_over_atom) { self->state.waiting.expire_all(); },
     [=](expire_atom, const std::string& id, uint64_t gen) {
       auto it = self->state.entries.find(id);
       if (it != self->state.entries.end() && it->second.generation == gen)
@@ -108,8 +154,9 @@ cache_actor::behavior_type cache(cache_actor::stateful_pointer<cache_state> self
 
 }  // namespace
 
-cache_actor spawn_cache(caf::actor_system& system, std::chrono::milliseconds ttl) {
-  return system.spawn(cache, ttl);
+cache_actor spawn_cache(caf::actor_system& system, std::chrono::milliseconds ttl,
+                        size_t max_waiters) {
+  return system.spawn(cache, ttl, max_waiters);
 }
 
 }  // namespace vapi_cache

@@ -7,7 +7,9 @@
 
 namespace vapi_cache {
 
-// Spawns the cache; each result lives for `ttl` after its latest store.
-cache_actor spawn_cache(caf::actor_system& system, std::chrono::milliseconds ttl);
+// Spawns the cache; each result lives for `ttl` after its latest store. At most `max_waiters`
+// long-polls are held at once; past that a wait is answered busy.
+cache_actor spawn_cache(caf::actor_system& system, std::chrono::milliseconds ttl,
+                        size_t max_waiters = 10000);
 
 }  // namespace vapi_cache

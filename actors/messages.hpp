@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 // CAF 0.17 atoms *are* their text (at most 10 characters), so equal texts are one type: reuse
 // caf::get_atom, caf::put_atom and caf::delete_atom rather than declaring look-alikes.
@@ -15,6 +16,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(vapi_cache, caf::first_custom_type_id)
   CAF_ADD_ATOM(vapi_cache, vapi_cache, expire_atom, "expire")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, stats_atom, "stats")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, status_atom, "status")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, wait_atom, "wait")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, wait_over_atom, "wait_over")
 CAF_END_TYPE_ID_BLOCK(vapi_cache)
 
 namespace vapi_cache {
@@ -23,7 +26,7 @@ namespace vapi_cache {
 using body_ptr = std::shared_ptr<const std::string>;
 
 // What happened, in the cache's words; http/ alone turns it into a status code.
-enum class outcome : uint8_t { stored, found, deleted, not_found, listed, noted };
+enum class outcome : uint8_t { stored, found, deleted, not_found, listed, noted, waited, busy };
 
 // Where a call is while its result has not arrived, from VAPI's status-update messages.
 struct call_progress {
@@ -44,6 +47,26 @@ struct answer {
 // Made by http/, called exactly once, on the cache actor's thread.
 using reply_fn = std::function<void(answer)>;
 
+// One call's state when a wait ends.
+struct lookup {
+  body_ptr body;                          // the stored GET body; null: no result yet
+  std::optional<call_progress> progress;  // the last status, when there is no result
+};
+
+// A wait's answer: waited, with one lookup per requested id in order; or busy (no room).
+struct wait_answer {
+  outcome what;
+  std::vector<lookup> results;
+};
+using wait_reply_fn = std::function<void(wait_answer)>;
+
+// A long-poll: which calls, for how long at most, and whether the first arrival is enough.
+struct wait_request {
+  std::vector<std::string> call_ids;  // distinct
+  caf::timespan timeout;              // 0: answer at once with what is cached
+  bool any = false;                   // false: until all are in
+};
+
 using cache_actor = caf::typed_actor<
   caf::reacts_to<caf::put_atom, std::string /*call_id*/, body_ptr /*GET body*/, reply_fn>,
   caf::reacts_to<caf::get_atom, std::string /*call_id*/, reply_fn>,
@@ -51,6 +74,10 @@ using cache_actor = caf::typed_actor<
   caf::reacts_to<stats_atom, reply_fn>,
   // A status-update; ignored once the call's result is cached (a result is final).
   caf::reacts_to<status_atom, std::string /*call_id*/, call_progress, reply_fn>,
+  // Answers when the calls' results are in (see wait_request) or the timeout passes.
+  caf::reacts_to<wait_atom, wait_request, wait_reply_fn>,
+  caf::reacts_to<wait_over_atom, uint64_t /*waiter*/>,  // its own timer
+  caf::reacts_to<wait_over_atom>,  // at shutdown: answer every waiter now
   caf::reacts_to<expire_atom, std::string /*call_id*/, uint64_t /*generation*/>>;  // own timer
 
 }  // namespace vapi_cache
@@ -59,3 +86,5 @@ using cache_actor = caf::typed_actor<
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::reply_fn)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::body_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::call_progress)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::wait_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::wait_reply_fn)

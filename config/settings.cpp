@@ -142,6 +142,12 @@ const std::map<std::string, converter>& converters() {
     {"SHUTDOWN_GRACE_SECONDS", whole_number(0, 3600, [](settings& s, uint64_t v) {
        s.shutdown_grace = std::chrono::seconds(v);
      })},
+    {"MAX_WAIT_SECONDS", whole_number(0, 3600, [](settings& s, uint64_t v) {
+       s.max_wait = std::chrono::seconds(v);
+     })},
+    {"MAX_WAITERS", whole_number(0, 10000000, [](settings& s, uint64_t v) {
+       s.max_waiters = v;
+     })},
     {"WEBHOOK_SECRET", any_text(&settings::webhook_secret)},
     {"WEBHOOK_SECRET_HEADER", header_name(true, &settings::webhook_secret_header)},
     {"WEBHOOK_HMAC_SECRET", any_text(&settings::webhook_hmac_secret)},

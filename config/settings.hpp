@@ -24,6 +24,8 @@ struct settings {
   unsigned actor_threads = 0;  // resolved: never 0 after load()
   std::string log_level;
   std::chrono::seconds shutdown_grace{0};
+  std::chrono::seconds max_wait{0};  // cap of ?wait=N
+  std::size_t max_waiters = 0;
 
   // Webhook authentication; empty secrets switch their check off.
   std::string webhook_secret;

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/extra_headers.hpp"
+
 namespace http::replies {
 namespace {
 
@@ -62,6 +64,31 @@ std::string status_noted(std::string_view call_id) {
 }
 
 std::string empty_object() { return "{}"; }
+
+std::string batch(const std::vector<std::string>& ids,
+                  const std::vector<vapi_cache::lookup>& results) {
+  // Stored bodies are {"success":true,"data":<CallResult>}: the CallResult is spliced out of the
+  // finished bytes rather than parsed and re-serialised.
+  static const std::string head = R"({"success":true,"data":)";
+  std::string data = "{", pending = "[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    data += (i ? "," : "") + dump(ids[i]) + ":";
+    const auto& body = results.at(i).body;
+    if (body && body->size() > head.size() + 1 && body->compare(0, head.size(), head) == 0) {
+      data.append(*body, head.size(), body->size() - head.size() - 1);
+    } else {
+      data += "null";
+      pending += (pending.size() > 1 ? "," : "") + dump(ids[i]);
+    }
+  }
+  return R"({"success":true,"data":)" + data + R"(},"pending":)" + pending + "]}";
+}
+
+void send_busy(Pistache::Http::ResponseWriter& writer, const lifecycle::token& token) {
+  writer.headers().add<retry_after>("1");
+  send_error(writer, Code::Service_Unavailable,
+             "Too many requests are waiting; retry after 1 second", token);
+}
 
 std::string deleted(std::string_view call_id) {
   return dump({{"success", true},

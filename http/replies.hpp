@@ -23,6 +23,13 @@ std::string call_not_found(std::string_view call_id);
 // The seed's 404 plus what status-updates said: "callStatus", and "endedReason" when known.
 std::string call_not_found(std::string_view call_id, const vapi_cache::call_progress& progress);
 std::string status_noted(std::string_view call_id);
+// {"success":true,"data":{"<id>":<CallResult or null>,...},"pending":["<id>",...]}, ids in order.
+std::string batch(const std::vector<std::string>& ids,
+                  const std::vector<vapi_cache::lookup>& results);
+
+// 503 with Retry-After: too many long-polls are held.
+void send_busy(Pistache::Http::ResponseWriter& writer, const lifecycle::token& token);
+
 // For the message types VAPI waits on for an answer body: we have nothing to add.
 std::string empty_object();
 std::string deleted(std::string_view call_id);

@@ -7,7 +7,7 @@
 
 #include "http/percent_decode.hpp"
 #include "http/replies.hpp"
-#include "http/www_authenticate.hpp"
+#include "http/extra_headers.hpp"
 #include "logging/log.hpp"
 #include "vapi/call_result.hpp"
 
@@ -20,6 +20,10 @@ using Pistache::Http::ResponseWriter;
 using vapi_cache::answer;
 using vapi_cache::outcome;
 using vapi_cache::reply_fn;
+using vapi_cache::wait_answer;
+using vapi_cache::wait_reply_fn;
+
+constexpr size_t max_batch_ids = 100;
 
 constexpr const char* prefix = "/api/v1/vapi";
 
@@ -78,8 +82,30 @@ nlohmann::ordered_json call_id_field(const nlohmann::json& message) {
 
 }  // namespace
 
-routes::routes(vapi_cache::cache_actor cache, std::shared_ptr<lifecycle> life, access_rules access)
-  : cache_(std::move(cache)), life_(std::move(life)), access_(std::move(access)) {}
+routes::routes(vapi_cache::cache_actor cache, std::shared_ptr<lifecycle> life, access_rules access,
+               wait_rules waits)
+  : cache_(std::move(cache)), life_(std::move(life)), access_(std::move(access)), waits_(waits) {}
+
+// ?wait=N: whole seconds, capped at the configured maximum; absent means 0 (answer at once).
+std::optional<std::chrono::seconds> routes::wait_of(const request& req, writer& rsp,
+                                                    const lifecycle::token& token) const {
+  auto text = req.query().get("wait");
+  if (!text)
+    return std::chrono::seconds(0);
+  uint64_t n = 0;
+  bool ok = !text->empty() && text->size() <= 9 &&
+            std::all_of(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (ok)
+    n = std::stoull(*text);
+  else {
+    replies::send_error(rsp, Code::Bad_Request,
+                        "Invalid wait: expected whole seconds, 0 or more (at most " +
+                          std::to_string(waits_.max_wait.count()) + " are used)",
+                        token);
+    return std::nullopt;
+  }
+  return std::min(std::chrono::seconds(n), waits_.max_wait);
+}
 
 bool routes::read_allowed(const request& req, writer& rsp, const lifecycle::token& token) const {
   if (access_.api_token.empty())
@@ -117,6 +143,7 @@ void routes::bind(Pistache::Rest::Router& router) {
     {std::string(prefix) + "/calls/:callId",
      {{Method::Get, bind(&routes::get_call, this)},
       {Method::Delete, bind(&routes::delete_call, this)}}},
+    {std::string(prefix) + "/calls", {{Method::Get, bind(&routes::get_calls, this)}}},
     {std::string(prefix) + "/cache/stats", {{Method::Get, bind(&routes::get_stats, this)}}},
   };
   for (const auto& e : endpoints) {
@@ -218,6 +245,29 @@ void routes::get_call(const request& req, writer rsp) {
   auto id = call_id_of(req, rsp, token);
   if (!id)
     return;
+  auto wait = wait_of(req, rsp, token);
+  if (!wait)
+    return;
+  if (*wait > std::chrono::seconds(0)) {
+    // Held by the cache actor until the result is stored or the wait is over.
+    vapi_cache::wait_request held{{*id}, *wait, false};
+    caf::anon_send(
+      cache_, vapi_cache::wait_atom_v, std::move(held),
+      wait_reply_fn([w = share(std::move(rsp)), token, id = *id](wait_answer a) {
+        if (a.what == outcome::busy)
+          return replies::send_busy(*w, token);
+        const auto& got = a.results.at(0);
+        if (got.body) {
+          logging::info("retrieved", {{"callId", id}, {"waited", true}});
+          return replies::send(*w, Code::Ok, *got.body, token);
+        }
+        replies::send(*w, Code::Not_Found,
+                      got.progress ? replies::call_not_found(id, *got.progress)
+                                   : replies::call_not_found(id),
+                      token);
+      }));
+    return;
+  }
   caf::anon_send(cache_, caf::get_atom_v, *id,
                  reply_fn([w = share(std::move(rsp)), token, id = *id](answer a) {
                    if (a.what == outcome::found) {
@@ -229,6 +279,47 @@ void routes::get_call(const request& req, writer rsp) {
                                  a.progress ? replies::call_not_found(id, *a.progress)
                                             : replies::call_not_found(id),
                                  token);
+                 }));
+}
+
+// GET /api/v1/vapi/calls?ids=a,b,c[&wait=N][&mode=all|any]
+void routes::get_calls(const request& req, writer rsp) {
+  auto token = life_->hold();
+  if (!read_allowed(req, rsp, token))
+    return;
+  auto wait = wait_of(req, rsp, token);
+  if (!wait)
+    return;
+  auto mode = req.query().get("mode").value_or("all");
+  if (mode != "all" && mode != "any")
+    return replies::send_error(rsp, Code::Bad_Request, "Invalid mode: expected all or any", token);
+  auto list = req.query().get("ids");
+  if (!list || list->empty())
+    return replies::send_error(rsp, Code::Bad_Request,
+                               "Missing ids: expected ids=<callId>,<callId>,...", token);
+  std::vector<std::string> ids;
+  size_t start = 0;
+  while (start <= list->size()) {
+    auto comma = list->find(',', start);
+    auto end = comma == std::string::npos ? list->size() : comma;
+    auto id = percent_decode(std::string_view(*list).substr(start, end - start));
+    if (!id || !vapi::is_valid_call_id(*id))
+      return replies::send_error(
+        rsp, Code::Bad_Request,
+        "Invalid ids: each must be 1-128 characters of A-Z a-z 0-9 . _ : -", token);
+    if (std::find(ids.begin(), ids.end(), *id) == ids.end())
+      ids.push_back(std::move(*id));
+    if (ids.size() > max_batch_ids)
+      return replies::send_error(rsp, Code::Bad_Request,
+                                 "Too many ids: at most " + std::to_string(max_batch_ids), token);
+    start = end + 1;
+  }
+  vapi_cache::wait_request held{ids, *wait, mode == "any"};
+  caf::anon_send(cache_, vapi_cache::wait_atom_v, std::move(held),
+                 wait_reply_fn([w = share(std::move(rsp)), token, ids](wait_answer a) {
+                   if (a.what == outcome::busy)
+                     return replies::send_busy(*w, token);
+                   replies::send(*w, Code::Ok, replies::batch(ids, a.results), token);
                  }));
 }
 

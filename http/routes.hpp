@@ -5,6 +5,7 @@
 
 #include <pistache/router.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,9 +22,15 @@ struct access_rules {
   std::string api_token;        // empty: reads, deletes and stats are open
 };
 
+// How long a GET may wait for a result (README, "Wait for a result").
+struct wait_rules {
+  std::chrono::seconds max_wait{55};  // ?wait=N above it is capped
+};
+
 class routes {
  public:
-  routes(vapi_cache::cache_actor cache, std::shared_ptr<lifecycle> life, access_rules access);
+  routes(vapi_cache::cache_actor cache, std::shared_ptr<lifecycle> life, access_rules access,
+         wait_rules waits);
 
   // Registers every endpoint, and a JSON 405 for every other method on each of their paths
   // (registering all methods also avoids Pistache 0.0.5's race on unrouted methods).
@@ -35,6 +42,7 @@ class routes {
 
   void post_webhook(const request& req, writer rsp);
   void get_call(const request& req, writer rsp);
+  void get_calls(const request& req, writer rsp);
   void delete_call(const request& req, writer rsp);
   void get_stats(const request& req, writer rsp);
   void not_found(const request& req, writer rsp);
@@ -43,10 +51,13 @@ class routes {
   bool read_allowed(const request& req, writer& rsp, const lifecycle::token& token) const;
   std::optional<std::string> call_id_of(const request& req, writer& rsp,
                                         const lifecycle::token& token) const;
+  std::optional<std::chrono::seconds> wait_of(const request& req, writer& rsp,
+                                              const lifecycle::token& token) const;
 
   vapi_cache::cache_actor cache_;
   std::shared_ptr<lifecycle> life_;
   const access_rules access_;
+  const wait_rules waits_;
 };
 
 }  // namespace http

@@ -31,9 +31,13 @@ access_rules access_of(const config::settings& s) {
 server::server(const config::settings& s, vapi_cache::cache_actor cache)
   : life_(std::make_shared<lifecycle>()),
     router_(std::make_shared<Pistache::Rest::Router>()),
-    routes_(std::move(cache), life_, access_of(s)),
+    routes_(std::move(cache), life_, access_of(s), wait_rules{s.max_wait}),
     endpoint_(address_of(s)) {
   framing_limits limits{max_header_bytes, s.max_body_bytes};
+  // Pistache times a connection from the end of its last request, even while that request is
+  // held by a long-poll: its header timeout would answer a 55 s wait with a 408 after 30 s. So
+  // every timeout is lengthened by the longest wait (plus slack for the answer to be written).
+  auto wait_margin = s.max_wait + std::chrono::seconds(s.max_wait.count() > 0 ? 5 : 0);
   auto options = Pistache::Http::Endpoint::options()
                    .threads(static_cast<int>(s.http_threads))
                    .threadsName("vapi-http")
@@ -42,9 +46,9 @@ server::server(const config::settings& s, vapi_cache::cache_actor cache)
                    .backlog(1024)
                    // Pistache's buffer holds one framed request: headers plus body
                    .maxRequestSize(limits.max_header_bytes + limits.max_body_bytes)
-                   .headerTimeout(std::chrono::seconds(30))
-                   .bodyTimeout(std::chrono::seconds(60))
-                   .keepaliveTimeout(std::chrono::seconds(75));
+                   .headerTimeout(std::chrono::seconds(30) + wait_margin)
+                   .bodyTimeout(std::chrono::seconds(60) + wait_margin)
+                   .keepaliveTimeout(std::chrono::seconds(75) + wait_margin);
   endpoint_.init(options);
   routes_.bind(*router_);
   endpoint_.setHandler(Pistache::Http::make_handler<connection_handler>(router_, life_, limits));
@@ -61,8 +65,10 @@ uint16_t server::port() const {
   return static_cast<uint16_t>(endpoint_.getPort());
 }
 
-bool server::drain(std::chrono::milliseconds grace) {
+bool server::drain(std::chrono::milliseconds grace, const std::function<void()>& refusing_new) {
   life_->start_draining();
+  if (refusing_new)
+    refusing_new();
   return life_->wait_idle(grace);
 }
 

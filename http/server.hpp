@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "actors/messages.hpp"
@@ -25,8 +26,9 @@ class server {
   void start();
   uint16_t port() const;
 
-  // Refuses new requests (503) and waits up to `grace` for those in flight; true if all ended.
-  bool drain(std::chrono::milliseconds grace);
+  // Refuses new requests (503), then calls `refusing_new` (to release held long-polls), and waits
+  // up to `grace` for requests in flight; true if all ended.
+  bool drain(std::chrono::milliseconds grace, const std::function<void()>& refusing_new = {});
   // Stops the reactors. Call after the cache actor is gone, so no reply is still on its way.
   void stop();
 

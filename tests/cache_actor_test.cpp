@@ -248,3 +248,96 @@ TEST_F(CacheStatusTest, DeleteForgetsTheStatus) {
   EXPECT_EQ(del("call-1").what, outcome::not_found);  // there was no result to delete
   EXPECT_EQ(get("call-1").progress, std::nullopt);
 }
+
+// Long-polls: held by the actor, answered by a store or by their own timer.
+class CacheWaitTest : public CacheActorTest {
+ protected:
+  using wait_answer = vapi_cache::wait_answer;
+
+  // Sends a wait and runs the actor; the answer, if any yet, lands in the returned slot.
+  std::shared_ptr<std::optional<wait_answer>> wait(std::vector<std::string> ids,
+                                                   caf::timespan timeout, bool any = false) {
+    auto slot = std::make_shared<std::optional<wait_answer>>();
+    caf::anon_send(cache_, vapi_cache::wait_atom_v,
+                   vapi_cache::wait_request{std::move(ids), timeout, any},
+                   vapi_cache::wait_reply_fn([slot](wait_answer a) { *slot = std::move(a); }));
+    sched_.run();
+    return slot;
+  }
+};
+
+TEST_F(CacheWaitTest, CachedResultAnswersAtOnce) {
+  put("c1", "r1");
+  auto got = wait({"c1"}, 10s);
+  ASSERT_TRUE(*got);
+  EXPECT_EQ((*got)->what, outcome::waited);
+  EXPECT_EQ(*(*got)->results.at(0).body, "r1");
+}
+
+TEST_F(CacheWaitTest, StoreAnswersTheWaiterAndTimeoutAnswersAt404Time) {
+  auto answered = wait({"c1"}, 10s);
+  auto timed_out = wait({"c2"}, 10s);
+  EXPECT_FALSE(*answered);
+  put("c1", "r1");
+  ASSERT_TRUE(*answered);
+  EXPECT_EQ(*(*answered)->results.at(0).body, "r1");
+  advance(10s - 1ms);
+  EXPECT_FALSE(*timed_out);
+  advance(1ms);
+  ASSERT_TRUE(*timed_out);
+  EXPECT_EQ((*timed_out)->results.at(0).body, nullptr);
+}
+
+TEST_F(CacheWaitTest, TimedOutWaiterCarriesTheCallStatus) {
+  ask(vapi_cache::status_atom_v, std::string("c1"), vapi_cache::call_progress{"in-progress", ""});
+  auto got = wait({"c1"}, 1s);
+  advance(1s);
+  ASSERT_TRUE(*got);
+  ASSERT_TRUE((*got)->results.at(0).progress);
+  EXPECT_EQ((*got)->results.at(0).progress->status, "in-progress");
+}
+
+TEST_F(CacheWaitTest, DeleteAndExpiryWakeNobody) {
+  put("c1", "old");
+  advance(ttl);  // expired
+  auto got = wait({"c1"}, 10s);
+  del("c1");
+  EXPECT_FALSE(*got);
+  put("c1", "new");
+  ASSERT_TRUE(*got);
+  EXPECT_EQ(*(*got)->results.at(0).body, "new");
+}
+
+TEST_F(CacheWaitTest, ZeroTimeoutAnswersAtOnceWithWhatIsThere) {
+  put("a", "A");
+  auto got = wait({"a", "b"}, caf::timespan::zero());
+  ASSERT_TRUE(*got);
+  EXPECT_EQ(*(*got)->results.at(0).body, "A");
+  EXPECT_EQ((*got)->results.at(1).body, nullptr);
+}
+
+TEST_F(CacheWaitTest, PastTheBoundAWaitIsBusy) {
+  // This fixture's cache holds at most 10,000 waiters.
+  std::vector<std::shared_ptr<std::optional<wait_answer>>> held;
+  for (int i = 0; i < 10000; ++i)
+    held.push_back(wait({"c" + std::to_string(i)}, 30s));
+  auto refused = wait({"one-more"}, 30s);
+  ASSERT_TRUE(*refused);
+  EXPECT_EQ((*refused)->what, outcome::busy);
+  advance(30s);  // every held one times out, freeing room
+  for (const auto& h : held)
+    ASSERT_TRUE(*h);
+  auto again = wait({"one-more"}, 30s);
+  EXPECT_FALSE(*again);
+  put("one-more", "r");
+  EXPECT_TRUE(*again);
+}
+
+TEST_F(CacheWaitTest, ShutdownReleaseAnswersEveryWaiter) {
+  auto a = wait({"a"}, 30s);
+  auto b = wait({"b", "c"}, 30s, true);
+  caf::anon_send(cache_, vapi_cache::wait_over_atom_v);
+  sched_.run();
+  EXPECT_TRUE(*a);
+  EXPECT_TRUE(*b);
+}

@@ -100,7 +100,8 @@ void expect_refused(const config::load_result& r, const std::vector<std::string>
 TEST(settings, defaults_text_declares_every_setting) {
   std::vector<std::string> want = {"HOST",         "PORT",          "CACHE_TTL_SECONDS",
                                    "MAX_BODY_BYTES", "HTTP_THREADS", "ACTOR_THREADS",
-                                   "LOG_LEVEL",    "SHUTDOWN_GRACE_SECONDS",
+                                   "LOG_LEVEL",    "MAX_WAIT_SECONDS", "MAX_WAITERS",
+                                   "SHUTDOWN_GRACE_SECONDS",
                                    "WEBHOOK_SECRET", "WEBHOOK_SECRET_HEADER",
                                    "WEBHOOK_HMAC_SECRET", "WEBHOOK_HMAC_ALGORITHM",
                                    "WEBHOOK_SIGNATURE_HEADER", "WEBHOOK_SIGNATURE_PREFIX",
@@ -123,6 +124,8 @@ TEST(settings, defaults_values) {
   EXPECT_EQ(s.actor_threads, 1u);
   EXPECT_EQ(s.log_level, "info");
   EXPECT_EQ(s.shutdown_grace, std::chrono::seconds(5));
+  EXPECT_EQ(s.max_wait, std::chrono::seconds(55));
+  EXPECT_EQ(s.max_waiters, 10000u);
   EXPECT_EQ(s.webhook_secret, "");  // every authentication option is off by default
   EXPECT_EQ(s.webhook_secret_header, "");
   EXPECT_EQ(s.webhook_hmac_secret, "");
