@@ -7,7 +7,11 @@ packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-de
           libssl-dev)
 for arg in "$@"; do
   case "$arg" in
-    --test) packages+=(libgtest-dev) ;;
+    --test)
+      packages+=(libgtest-dev)
+      # tests/kestra_script_test runs examples/kestra/poll-call-result.js, which needs Node 18+.
+      command -v node >/dev/null || packages+=(nodejs)
+      ;;
     # -fsanitize=fuzzer,address,undefined links compiler-rt's runtimes, which are in
     # libclang-rt-14-dev, which clang-14 only recommends; libfuzzer-14-dev is unused by it.
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
