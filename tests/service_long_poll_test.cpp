@@ -74,6 +74,18 @@ TEST(LongPoll, WaitEndsWithTheSeed404AfterNSeconds) {
   EXPECT_EQ(json::parse(c.get(calls + "known?wait=1").body)["callStatus"], "ringing");
 }
 
+// Pistache's 30 s header timeout counts from the end of the last request, even while it is
+// held; without the lengthened timeouts this wait would be cut with a 408 at 30 s.
+TEST(LongPoll, LongWaitsOutlastPistachesOwnTimeouts) {
+  service_process svc({}, {{"MAX_WAIT_SECONDS", "34"}});
+  http_client c(svc.port(), 60);
+  auto started = clock_type::now();
+  auto rsp = c.get(calls + "slow?wait=34");
+  EXPECT_EQ(rsp.status, 404);
+  EXPECT_GE(clock_type::now() - started, 34s);
+  EXPECT_EQ(c.get(calls + "slow").status, 404);  // the connection is still open and usable
+}
+
 TEST(LongPoll, CachedResultsAndNoWaitAnswerAtOnce) {
   service_process svc;
   http_client c(svc.port());

@@ -13,9 +13,9 @@
 
 namespace test_support {
 
-http_client::http_client(uint16_t port) {
+http_client::http_client(uint16_t port, int io_timeout_seconds) {
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{10, 0};
+  timeval tv{io_timeout_seconds, 0};
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   int one = 1;

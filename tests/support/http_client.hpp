@@ -22,7 +22,8 @@ struct http_response {
 
 class http_client {
  public:
-  explicit http_client(uint16_t port);  // connects to 127.0.0.1:port; 10 s I/O timeouts
+  // Connects to 127.0.0.1:port; reads and writes fail after io_timeout_seconds.
+  explicit http_client(uint16_t port, int io_timeout_seconds = 10);
   ~http_client();
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
