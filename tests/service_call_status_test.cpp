@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/service_api.hpp"
 #include "tests/support/service_process.hpp"
 
 namespace {
@@ -15,9 +16,7 @@ namespace {
 using nlohmann::json;
 using test_support::http_client;
 using test_support::service_process;
-
-const std::string webhook = "/api/v1/vapi/webhook";
-const std::string calls = "/api/v1/vapi/calls/";
+using namespace test_support;  // paths and requests from service_api.hpp
 
 std::string status_update(const std::string& id, const std::string& status,
                           const std::string& reason = "") {
@@ -28,14 +27,6 @@ std::string status_update(const std::string& id, const std::string& status,
   if (!reason.empty())
     message["endedReason"] = reason;
   return json{{"message", message}}.dump();
-}
-
-std::string report(const std::string& id) {
-  return json{{"message",
-               {{"type", "end-of-call-report"},
-                {"endedReason", "customer-ended-call"},
-                {"call", {{"id", id}}}}}}
-    .dump();
 }
 
 std::string seed_not_found(const std::string& id) {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/service_api.hpp"
 #include "tests/support/service_process.hpp"
 
 namespace {
@@ -19,22 +20,8 @@ using nlohmann::json;
 using test_support::http_client;
 using test_support::http_response;
 using test_support::service_process;
+using namespace test_support;  // paths and requests from service_api.hpp
 using clock_type = std::chrono::steady_clock;
-
-const std::string webhook = "/api/v1/vapi/webhook";
-const std::string calls = "/api/v1/vapi/calls/";
-
-std::string report(const std::string& id) {
-  return json{{"message",
-               {{"type", "end-of-call-report"},
-                {"endedReason", "customer-ended-call"},
-                {"call", {{"id", id}}}}}}
-    .dump();
-}
-
-std::string get_request(const std::string& path) {
-  return "GET " + path + " HTTP/1.1\r\nHost: t\r\n\r\n";
-}
 
 // Enough descriptors for a thousand connections on each side (the service inherits it).
 void raise_fd_limit() {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/service_api.hpp"
 #include "tests/support/service_process.hpp"
 
 namespace {
@@ -22,18 +23,7 @@ using nlohmann::json;
 using test_support::http_client;
 using test_support::http_response;
 using test_support::service_process;
-
-const std::string webhook = "/api/v1/vapi/webhook";
-const std::string calls = "/api/v1/vapi/calls/";
-const std::string stats = "/api/v1/vapi/cache/stats";
-
-std::string report(const std::string& id) {
-  return json{{"message",
-               {{"type", "end-of-call-report"},
-                {"endedReason", "customer-ended-call"},
-                {"call", {{"id", id}}}}}}
-    .dump();
-}
+using namespace test_support;  // paths and requests from service_api.hpp
 
 http_response post(http_client& c, const std::string& body,
                    std::map<std::string, std::string> headers = {}) {
