@@ -64,6 +64,21 @@ header_lookup headers_of(const Pistache::Rest::Request& req) {
   };
 }
 
+// A single call's GET answer, with or without a wait: 200 with the stored body, else the seed's
+// 404 plus the call's status when one is known.
+void send_lookup(ResponseWriter& w, const std::string& id, const vapi_cache::body_ptr& body,
+                 const std::optional<vapi_cache::call_progress>& progress, bool waited,
+                 const lifecycle::token& token) {
+  if (body) {
+    logging::info("retrieved", {{"callId", id}, {"waited", waited}});
+    return replies::send(w, Code::Ok, *body, token);
+  }
+  logging::debug("not_found", {{"callId", id}, {"waited", waited}});
+  replies::send(w, Code::Not_Found,
+                progress ? replies::call_not_found(id, *progress) : replies::call_not_found(id),
+                token);
+}
+
 int64_t now_epoch_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -257,28 +272,13 @@ void routes::get_call(const request& req, writer rsp) {
         if (a.what == outcome::busy)
           return replies::send_busy(*w, token);
         const auto& got = a.results.at(0);
-        if (got.body) {
-          logging::info("retrieved", {{"callId", id}, {"waited", true}});
-          return replies::send(*w, Code::Ok, *got.body, token);
-        }
-        replies::send(*w, Code::Not_Found,
-                      got.progress ? replies::call_not_found(id, *got.progress)
-                                   : replies::call_not_found(id),
-                      token);
+        send_lookup(*w, id, got.body, got.progress, true, token);
       }));
     return;
   }
   caf::anon_send(cache_, caf::get_atom_v, *id,
                  reply_fn([w = share(std::move(rsp)), token, id = *id](answer a) {
-                   if (a.what == outcome::found) {
-                     logging::info("retrieved", {{"callId", id}});
-                     return replies::send(*w, Code::Ok, *a.body, token);
-                   }
-                   logging::debug("not_found", {{"callId", id}});
-                   replies::send(*w, replies::to_code(a.what),
-                                 a.progress ? replies::call_not_found(id, *a.progress)
-                                            : replies::call_not_found(id),
-                                 token);
+                   send_lookup(*w, id, a.body, a.progress, false, token);
                  }));
 }
 
