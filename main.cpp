@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "actors/cache_actor.hpp"
+#include "actors/probe_actor.hpp"
 #include "config/settings.hpp"
 #include "http/server.hpp"
 #include "logging/log.hpp"
@@ -36,13 +37,18 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   caf::actor_system system{cfg};
   auto cache = vapi_cache::spawn_cache(system, s.cache_ttl, s.max_waiters);
+  auto probe = vapi_cache::spawn_probe(system, cache);
+  auto stop_actors = [&] {
+    caf::anon_send_exit(probe, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(cache, caf::exit_reason::user_shutdown);
+  };
 
-  http::server server(s, cache);
+  http::server server(s, http::route_targets{cache, probe});
   try {
     server.start();
   } catch (const std::exception& e) {
     logging::error("listen_failed", {{"host", s.host}, {"port", s.port}, {"reason", e.what()}});
-    caf::anon_send_exit(cache, caf::exit_reason::user_shutdown);
+    stop_actors();
     return 1;
   }
   logging::info("listening", {{"host", s.host},
@@ -58,14 +64,22 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  logging::info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  logging::info("stopping", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+                             {"delaySeconds", s.shutdown_delay.count()}});
+  // First out of the load balancer (GET /ready is 503), still serving; a second signal ends
+  // the delay early.
+  server.stop_being_ready();
+  if (s.shutdown_delay.count() > 0) {
+    timespec delay{static_cast<time_t>(s.shutdown_delay.count()), 0};
+    sigtimedwait(&stop_signals, nullptr, &delay);
+  }
   auto grace = std::chrono::duration_cast<std::chrono::milliseconds>(s.shutdown_grace);
   // Once no new request is taken, held long-polls answer at once (404 for what has not
   // arrived) rather than hold up the drain.
   if (!server.drain(grace, [&] { caf::anon_send(cache, vapi_cache::wait_over_atom_v); }))
     logging::warn("drain_incomplete", {{"graceSeconds", s.shutdown_grace.count()}});
-  // The cache goes first: once it is gone no reply can reach a writer of a stopped endpoint.
-  caf::anon_send_exit(cache, caf::exit_reason::user_shutdown);
+  // The actors go first: once they are gone no reply can reach a writer of a stopped endpoint.
+  stop_actors();
   system.await_all_actors_done();
   server.stop();
   logging::info("stopped");

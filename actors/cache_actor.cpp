@@ -2,7 +2,6 @@
 #include "actors/cache_actor.hpp"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <vector>
 
@@ -16,11 +15,15 @@ int64_t now_epoch_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+using clock_point = caf::actor_clock::time_point;
+
 struct entry {
-  body_ptr body;          // rendered once at ingest, so a poll costs no serialization
-  uint64_t generation;    // the store that made this entry; its expiry carries the same
-  int64_t stored_at_ms;   // epoch ms, for stats ("timestamp")
-  int64_t expires_at_ms;  // epoch ms, for stats
+  body_ptr body;           // rendered once at ingest, so a poll costs no serialization
+  uint64_t generation;     // the store that made this entry; its expiry carries the same
+  int64_t stored_at_ms;    // epoch ms, for stats ("timestamp")
+  int64_t expires_at_ms;   // epoch ms, for stats
+  clock_point stored_at;   // the actor clock's, for the first-retrieval histogram
+  bool retrieved = false;  // by any lookup yet
 };
 
 // The last status-update of a call whose result has not arrived yet.
@@ -35,37 +38,68 @@ struct cache_state {
   std::unordered_map<std::string, progress_entry> progress;  // never holds an id of entries
   uint64_t next_generation = 0;  // one sequence for both maps, so an expiry names one record
   waiters waiting;                // long-polls held until a result or their timeout
+  cache_counters counters;        // this actor's own events (actors/cache_metrics.hpp)
+  size_t stored_bytes = 0;        // of every entry's body
+  clock_point started_at;
 };
 
-// What a waiter learns about each of its calls when it completes.
-std::vector<lookup> lookups(const cache_state& state, const std::vector<std::string>& ids,
+using cache_self = cache_actor::stateful_pointer<cache_state>;
+
+// A lookup answered with `id`'s result: a hit, and the first one times the result's idle life.
+void count_hit(cache_self self, const std::string& id) {
+  auto& state = self->state;
+  ++state.counters.hits;
+  auto it = state.entries.find(id);
+  if (it == state.entries.end() || it->second.retrieved)
+    return;  // (a waiter may be answered after its result was deleted)
+  it->second.retrieved = true;
+  auto idle = self->clock().now() - it->second.stored_at;
+  state.counters.first_retrieval.observe(std::chrono::duration<double>(idle).count());
+}
+
+// What a waiter learns about each of its calls when it completes; each id is a hit or a miss.
+std::vector<lookup> lookups(cache_self self, const std::vector<std::string>& ids,
                             std::vector<body_ptr> bodies) {
+  auto& state = self->state;
   std::vector<lookup> out(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     out[i].body = std::move(bodies[i]);
-    if (!out[i].body)
-      if (auto known = state.progress.find(ids[i]); known != state.progress.end())
-        out[i].progress = known->second.progress;
+    if (out[i].body) {
+      count_hit(self, ids[i]);
+      continue;
+    }
+    ++state.counters.misses;
+    if (auto known = state.progress.find(ids[i]); known != state.progress.end())
+      out[i].progress = known->second.progress;
   }
   return out;
 }
 
-// The seed's stats shape, oldest store first (ties by id) so that the list reads the same twice.
-std::string render_stats(const std::unordered_map<std::string, entry>& entries) {
-  std::vector<std::pair<const std::string*, const entry*>> rows;
-  rows.reserve(entries.size());
-  for (const auto& [id, e] : entries)
-    rows.emplace_back(&id, &e);
-  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.second->stored_at_ms, *a.first) < std::tie(b.second->stored_at_ms, *b.first);
-  });
-  auto list = nlohmann::ordered_json::array();
-  for (const auto& [id, e] : rows)
-    list.push_back({{"callId", *id}, {"timestamp", e->stored_at_ms},
-                    {"expiresAt", e->expires_at_ms}});
-  nlohmann::ordered_json body = {
-    {"success", true}, {"stats", {{"size", entries.size()}, {"entries", std::move(list)}}}};
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+void count_wait_end(cache_counters& c, waiters::ending why) {
+  switch (why) {
+    case waiters::ending::answered: ++c.waits_answered; break;
+    case waiters::ending::timed_out: ++c.waits_timed_out; break;
+    case waiters::ending::released: ++c.waits_released; break;
+  }
+}
+
+void forget_body(cache_state& state, const entry& e) { state.stored_bytes -= e.body->size(); }
+
+std::string stats_body(cache_self self, const stats_request& req) {
+  auto& state = self->state;
+  std::vector<stats_row> rows;
+  rows.reserve(state.entries.size());
+  for (const auto& [id, e] : state.entries)
+    rows.push_back({&id, e.stored_at_ms, e.expires_at_ms});
+  actor_system_view system;
+  system.workers = self->system().scheduler().num_workers();
+  system.running_actors = self->system().registry().running();
+  system.cache_mailbox = self->mailbox().size();
+  system.messages_processed = state.counters.messages_processed;
+  system.uptime_seconds =
+    std::chrono::duration<double>(self->clock().now() - state.started_at).count();
+  return render_stats_page(std::move(rows), req, state.counters, state.stored_bytes,
+                           state.waiting.size(), system);
 }
 
 // Expiry is one delayed message per entry, never a sweep. CAF 0.17 cannot cancel a delayed
@@ -78,46 +112,76 @@ std::string render_stats(const std::unordered_map<std::string, entry>& entries) 
 // Long-polls use the same mechanism: each held request has one delayed wait_over message. A
 // stored result completes its waiters at once; the timer of a completed waiter finds nothing.
 // A delete or an expiry wakes no one: a waiter waits for a result.
-cache_actor::behavior_type cache(cache_actor::stateful_pointer<cache_state> self,
-                                 std::chrono::milliseconds ttl, size_t max_waiters) {
+//
+// Every handler first counts itself: CAF 0.17 keeps no per-actor message count unless built
+// with its profiler, which Debian's is not.
+cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
+                                 size_t max_waiters) {
+  self->state.started_at = self->clock().now();
+  auto& counters = self->state.counters;
   return {
-    [=](caf::put_atom, std::string& id, body_ptr& body, reply_fn& reply) {
-      auto gen = ++self->state.next_generation;
+    [=, &counters](caf::put_atom, std::string& id, body_ptr& body, reply_fn& reply) {
+      ++counters.messages_processed;
+      auto& state = self->state;
+      auto gen = ++state.next_generation;
       self->delayed_send(self, ttl, expire_atom_v, id, gen);
       auto now = now_epoch_ms();
-      self->state.progress.erase(id);  // the result says more than any status
-      auto& stored = self->state.entries[id];
-      stored = entry{std::move(body), gen, now, now + ttl.count()};
+      state.progress.erase(id);  // the result says more than any status
+      auto [it, added] = state.entries.try_emplace(id);
+      if (!added) {
+        ++counters.replaced;
+        forget_body(state, it->second);
+      }
+      ++counters.cached;
+      state.stored_bytes += body->size();
+      it->second = entry{std::move(body), gen, now, now + ttl.count(), self->clock().now()};
       reply(answer{outcome::stored, nullptr});
-      self->state.waiting.stored(id, stored.body);
+      state.waiting.stored(id, it->second.body);
     },
-    [=](caf::get_atom, const std::string& id, reply_fn& reply) {
-      auto it = self->state.entries.find(id);
-      if (it != self->state.entries.end())
+    [=, &counters](caf::get_atom, const std::string& id, reply_fn& reply) {
+      ++counters.messages_processed;
+      auto& state = self->state;
+      auto it = state.entries.find(id);
+      if (it != state.entries.end()) {
+        count_hit(self, id);
         return reply(answer{outcome::found, it->second.body});
-      auto known = self->state.progress.find(id);
-      if (known == self->state.progress.end())
+      }
+      ++counters.misses;
+      auto known = state.progress.find(id);
+      if (known == state.progress.end())
         return reply(answer{outcome::not_found, nullptr});
       reply(answer{outcome::not_found, nullptr, known->second.progress});
     },
-    [=](status_atom, std::string& id, call_progress& progress, reply_fn& reply) {
-      if (self->state.entries.count(id) == 0) {
-        auto gen = ++self->state.next_generation;
+    [=, &counters](status_atom, std::string& id, call_progress& progress, reply_fn& reply) {
+      ++counters.messages_processed;
+      auto& state = self->state;
+      if (state.entries.count(id) == 0) {
+        ++counters.status_updates;
+        auto gen = ++state.next_generation;
         self->delayed_send(self, ttl, expire_atom_v, id, gen);
-        self->state.progress[std::move(id)] = progress_entry{std::move(progress), gen};
+        state.progress[std::move(id)] = progress_entry{std::move(progress), gen};
       }
       reply(answer{outcome::noted, nullptr});
     },
-    [=](caf::delete_atom, const std::string& id, reply_fn& reply) {
-      bool erased = self->state.entries.erase(id) > 0;
-      self->state.progress.erase(id);  // a delete forgets the call entirely
+    [=, &counters](caf::delete_atom, const std::string& id, reply_fn& reply) {
+      ++counters.messages_processed;
+      auto& state = self->state;
+      auto it = state.entries.find(id);
+      bool erased = it != state.entries.end();
+      if (erased) {
+        ++counters.deleted;
+        forget_body(state, it->second);
+        state.entries.erase(it);
+      }
+      state.progress.erase(id);  // a delete forgets the call entirely
       reply(answer{erased ? outcome::deleted : outcome::not_found, nullptr});
     },
-    [=](stats_atom, reply_fn& reply) {
-      reply(answer{outcome::listed,
-                   std::make_shared<const std::string>(render_stats(self->state.entries))});
+    [=, &counters](stats_atom, const stats_request& req, reply_fn& reply) {
+      ++counters.messages_processed;
+      reply(answer{outcome::listed, std::make_shared<const std::string>(stats_body(self, req))});
     },
-    [=](wait_atom, wait_request& req, wait_reply_fn& reply) {
+    [=, &counters](wait_atom, wait_request& req, wait_reply_fn& reply) {
+      ++counters.messages_processed;
       auto& state = self->state;
       std::vector<body_ptr> bodies;
       size_t found = 0;
@@ -127,27 +191,64 @@ cache_actor::behavior_type cache(cache_actor::stateful_pointer<cache_state> self
         found += bodies.back() != nullptr;
       }
       bool done = found == req.call_ids.size() || (req.any && found > 0);
-      if (done || req.timeout <= caf::timespan::zero())
-        return reply(wait_answer{outcome::waited, lookups(state, req.call_ids, std::move(bodies))});
-      if (state.waiting.size() >= max_waiters)
+      bool waits = req.timeout > caf::timespan::zero();
+      if (done || !waits) {
+        counters.waits_answered += waits;
+        return reply(wait_answer{outcome::waited, lookups(self, req.call_ids, std::move(bodies))});
+      }
+      if (state.waiting.size() >= max_waiters) {
+        ++counters.waits_refused;
         return reply(wait_answer{outcome::busy, {}});
+      }
       auto ids = req.call_ids;  // kept for the answer; the waiter keeps its own copy
       auto waiter = state.waiting.add(
         std::move(req.call_ids), std::move(bodies), req.any,
-        [self, ids = std::move(ids), reply = std::move(reply)](std::vector<body_ptr> got) {
-          reply(wait_answer{outcome::waited, lookups(self->state, ids, std::move(got))});
+        [self, ids = std::move(ids), reply = std::move(reply)](std::vector<body_ptr> got,
+                                                               waiters::ending why) {
+          count_wait_end(self->state.counters, why);
+          reply(wait_answer{outcome::waited, lookups(self, ids, std::move(got))});
         });
       self->delayed_send(self, req.timeout, wait_over_atom_v, waiter);
     },
-    [=](wait_over_atom, uint64_t waiter) { self->state.waiting.expire(waiter); },
-    [=](wait_over_atom) { self->state.waiting.expire_all(); },
-    [=](expire_atom, const std::string& id, uint64_t gen) {
-      auto it = self->state.entries.find(id);
-      if (it != self->state.entries.end() && it->second.generation == gen)
-        self->state.entries.erase(it);
-      auto known = self->state.progress.find(id);
-      if (known != self->state.progress.end() && known->second.generation == gen)
-        self->state.progress.erase(known);
+    [=, &counters](wait_over_atom, uint64_t waiter) {
+      ++counters.messages_processed;
+      self->state.waiting.expire(waiter);
+    },
+    [=, &counters](wait_over_atom) {
+      ++counters.messages_processed;
+      self->state.waiting.expire_all();
+    },
+    [=, &counters](expire_atom, const std::string& id, uint64_t gen) {
+      ++counters.messages_processed;
+      auto& state = self->state;
+      auto it = state.entries.find(id);
+      if (it != state.entries.end() && it->second.generation == gen) {
+        ++counters.expired;
+        forget_body(state, it->second);
+        state.entries.erase(it);
+      }
+      auto known = state.progress.find(id);
+      if (known != state.progress.end() && known->second.generation == gen)
+        state.progress.erase(known);
+    },
+    [=, &counters](caf::ping_atom) {
+      ++counters.messages_processed;
+      return caf::pong_atom_v;
+    },
+    [=, &counters](metrics_atom, int64_t sent_ns) {
+      ++counters.messages_processed;
+      auto& state = self->state;
+      cache_metrics m;
+      m.counters = counters;
+      m.entries = state.entries.size();
+      m.stored_bytes = state.stored_bytes;
+      m.call_statuses = state.progress.size();
+      m.waiters = state.waiting.size();
+      m.mailbox = self->mailbox().size();
+      auto sent = clock_point(std::chrono::nanoseconds(sent_ns));
+      m.oldest_message_age_seconds =
+        std::max(0.0, std::chrono::duration<double>(self->clock().now() - sent).count());
+      return m;
     },
   };
 }

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "actors/cache_metrics.hpp"
+#include "actors/stats_page.hpp"
+
 // CAF 0.17 atoms *are* their text (at most 10 characters), so equal texts are one type: reuse
 // caf::get_atom, caf::put_atom and caf::delete_atom rather than declaring look-alikes.
 CAF_BEGIN_TYPE_ID_BLOCK(vapi_cache, caf::first_custom_type_id)
@@ -18,6 +21,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(vapi_cache, caf::first_custom_type_id)
   CAF_ADD_ATOM(vapi_cache, vapi_cache, status_atom, "status")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, wait_atom, "wait")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, wait_over_atom, "wait_over")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, metrics_atom, "metrics")
 CAF_END_TYPE_ID_BLOCK(vapi_cache)
 
 namespace vapi_cache {
@@ -71,14 +75,19 @@ using cache_actor = caf::typed_actor<
   caf::reacts_to<caf::put_atom, std::string /*call_id*/, body_ptr /*GET body*/, reply_fn>,
   caf::reacts_to<caf::get_atom, std::string /*call_id*/, reply_fn>,
   caf::reacts_to<caf::delete_atom, std::string /*call_id*/, reply_fn>,
-  caf::reacts_to<stats_atom, reply_fn>,
+  caf::reacts_to<stats_atom, stats_request, reply_fn>,  // listed: the stats body
   // A status-update; ignored once the call's result is cached (a result is final).
   caf::reacts_to<status_atom, std::string /*call_id*/, call_progress, reply_fn>,
   // Answers when the calls' results are in (see wait_request) or the timeout passes.
   caf::reacts_to<wait_atom, wait_request, wait_reply_fn>,
   caf::reacts_to<wait_over_atom, uint64_t /*waiter*/>,  // its own timer
   caf::reacts_to<wait_over_atom>,  // at shutdown: answer every waiter now
-  caf::reacts_to<expire_atom, std::string /*call_id*/, uint64_t /*generation*/>>;  // own timer
+  caf::reacts_to<expire_atom, std::string /*call_id*/, uint64_t /*generation*/>,  // own timer
+  // Asked by the probe actor (actors/probe_actor.hpp) with a deadline, so these are CAF
+  // requests rather than reply_fn messages: a cache that does not answer in time is news.
+  caf::replies_to<caf::ping_atom>::with<caf::pong_atom>,  // for /health
+  // for /metrics; the argument is when it was sent, in actor-clock nanoseconds
+  caf::replies_to<metrics_atom, int64_t>::with<cache_metrics>>;
 
 }  // namespace vapi_cache
 
@@ -88,3 +97,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::body_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::call_progress)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::wait_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::wait_reply_fn)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::stats_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::cache_metrics)

@@ -34,20 +34,20 @@ void waiters::stored(const std::string& call, const body_ptr& body) {
   }
   by_call_.erase(it);  // every waiter on this call now has it
   for (waiter_id id : satisfied)
-    complete(id);
+    complete(id, ending::answered);
 }
 
 void waiters::expire(waiter_id id) {
   if (waiting_.count(id))
-    complete(id);
+    complete(id, ending::timed_out);
 }
 
 void waiters::expire_all() {
   while (!waiting_.empty())
-    complete(waiting_.begin()->first);
+    complete(waiting_.begin()->first, ending::released);
 }
 
-void waiters::complete(waiter_id id) {
+void waiters::complete(waiter_id id, ending why) {
   auto node = waiting_.extract(id);
   auto& w = node.mapped();
   for (size_t i = 0; i < w.calls.size(); ++i) {
@@ -61,7 +61,7 @@ void waiters::complete(waiter_id id) {
     if (ids.empty())
       by_call_.erase(it);
   }
-  w.done(std::move(w.bodies));
+  w.done(std::move(w.bodies), why);
 }
 
 }  // namespace vapi_cache

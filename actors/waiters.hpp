@@ -16,8 +16,10 @@ namespace vapi_cache {
 class waiters {
  public:
   using waiter_id = uint64_t;
+  // How a waiter ended, for the metrics.
+  enum class ending { answered, timed_out, released };
   // Called exactly once, with one body per call (null: not arrived), in the order given to add.
-  using done_fn = std::function<void(std::vector<body_ptr>)>;
+  using done_fn = std::function<void(std::vector<body_ptr>, ending)>;
 
   // Holds a request for `calls` (distinct ids), `bodies` being what is cached already. With
   // `any`, the first arrival completes it; otherwise the last one does.
@@ -44,7 +46,7 @@ class waiters {
     done_fn done;
   };
 
-  void complete(waiter_id id);
+  void complete(waiter_id id, ending why);
 
   waiter_id next_id_ = 0;
   std::unordered_map<waiter_id, waiter> waiting_;

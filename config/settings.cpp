@@ -139,6 +139,9 @@ const std::map<std::string, converter>& converters() {
        s.log_level = text;
        return std::nullopt;
      }},
+    {"SHUTDOWN_DELAY_SECONDS", whole_number(0, 3600, [](settings& s, uint64_t v) {
+       s.shutdown_delay = std::chrono::seconds(v);
+     })},
     {"SHUTDOWN_GRACE_SECONDS", whole_number(0, 3600, [](settings& s, uint64_t v) {
        s.shutdown_grace = std::chrono::seconds(v);
      })},

@@ -5,7 +5,10 @@
 #include <pistache/peer.h>
 #include <sys/socket.h>
 
+#include "http/exchange.hpp"
+#include "http/extra_headers.hpp"
 #include "http/replies.hpp"
+#include "http/request_id.hpp"
 #include "logging/log.hpp"
 
 namespace http {
@@ -19,6 +22,14 @@ const std::string framer_key = "vapi.framer";  // the peer-data slot of a connec
 // HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 closes unless it asks
 // for keep-alive. Pistache 0.0.5 would answer Connection: Close to every request that did not
 // say keep-alive explicitly, making HTTP/1.1 clients reconnect per request.
+// The client's X-Request-Id header, if it sent one.
+std::optional<std::string> client_request_id(const Http::Request& request) {
+  auto raw = request.headers().tryGetRaw("X-Request-Id");
+  if (!raw)
+    return std::nullopt;
+  return raw->value();
+}
+
 bool wants_keep_alive(const Http::Request& request) {
   auto connection = request.headers().tryGet<Http::Header::Connection>();
   if (connection)
@@ -77,8 +88,10 @@ class connection_handler::sink final : public framing_sink {
       keep_alive ? Http::ConnectionControl::KeepAlive : Http::ConnectionControl::Close);
     peer_->setIdle(false);
     if (handler_.life_->draining()) {
+      auto ex = std::make_shared<exchange>(*handler_.life_, handler_.metrics_, route_label::other,
+                                           request_id_for(client_request_id(request)));  // (a view of the temporary, used at once)
       replies::send_error(response, Code::Service_Unavailable,
-                          "The service is shutting down; retry shortly", handler_.life_->hold());
+                          "The service is shutting down; retry shortly", ex);
     } else {
       handler_.onRequest(request, std::move(response));
     }
@@ -91,6 +104,9 @@ class connection_handler::sink final : public framing_sink {
 
   void reject(int status, std::string message, bool close) override {
     parser_.reset();  // whatever was fed of the refused request is dropped
+    // Only the webhook takes a body, so a body too large is counted as a webhook refused.
+    if (status == 413)
+      handler_.metrics_.count_webhook("", webhook_outcome::too_large);
     answer_now(static_cast<Code>(status), message, close);
   }
 
@@ -101,21 +117,28 @@ class connection_handler::sink final : public framing_sink {
     Http::ResponseWriter response(Http::Version::Http11, transport_, &handler_, peer_);
     response.headers().add<Http::Header::Connection>(close ? Http::ConnectionControl::Close
                                                            : Http::ConnectionControl::KeepAlive);
+    // The request was not parsed, so it has no id of its own to echo.
+    auto ex = std::make_shared<exchange>(*handler_.life_, handler_.metrics_, route_label::other,
+                                         request_id_for(std::nullopt));
+    response.headers().add<request_id_header>(ex->request_id);
+    nlohmann::ordered_json fields = {
+      {"status", static_cast<int>(code)}, {"reason", message}, {"requestId", ex->request_id}};
     if (static_cast<int>(code) >= 500)
-      logging::warn("request_refused", {{"status", static_cast<int>(code)}, {"reason", message}});
+      logging::warn("request_refused", fields);
     else
-      logging::debug("request_refused", {{"status", static_cast<int>(code)}, {"reason", message}});
-    auto token = handler_.life_->hold();
+      logging::debug("request_refused", fields);
+    handler_.metrics_.observe_request(route_label::other, static_cast<int>(code),
+                                      std::chrono::steady_clock::duration::zero());
     auto sent = response.send(code, replies::error(code, message), replies::json_type());
     if (close) {
       std::weak_ptr<Tcp::Peer> weak = peer_;
-      sent.then([weak, token](ssize_t) {
+      sent.then([weak, ex](ssize_t) {
                   if (auto p = weak.lock())
                     ::shutdown(p->fd(), SHUT_WR);
                 },
-                [token](std::exception_ptr) {});
+                [ex](std::exception_ptr) {});
     } else {
-      sent.then([token](ssize_t) {}, [token](std::exception_ptr) {});
+      sent.then([ex](ssize_t) {}, [ex](std::exception_ptr) {});
     }
   }
 
@@ -127,8 +150,9 @@ class connection_handler::sink final : public framing_sink {
 };
 
 connection_handler::connection_handler(std::shared_ptr<Rest::Router> router,
-                                       std::shared_ptr<lifecycle> life, framing_limits limits)
-  : router_(std::move(router)), life_(std::move(life)), limits_(limits) {}
+                                       std::shared_ptr<lifecycle> life, http_metrics& metrics,
+                                       framing_limits limits)
+  : router_(std::move(router)), life_(std::move(life)), metrics_(metrics), limits_(limits) {}
 
 void connection_handler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
   auto token = life_->hold();  // covers the gap until the route holds its own

@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "http/http_metrics.hpp"
 #include "http/lifecycle.hpp"
 #include "http/request_framing.hpp"
 
@@ -19,7 +20,8 @@ class connection_handler : public Pistache::Http::Handler {
   HTTP_PROTOTYPE(connection_handler)
 
   connection_handler(std::shared_ptr<Pistache::Rest::Router> router,
-                     std::shared_ptr<lifecycle> life, framing_limits limits);
+                     std::shared_ptr<lifecycle> life, http_metrics& metrics,
+                     framing_limits limits);
 
   void onRequest(const Pistache::Http::Request& request,
                  Pistache::Http::ResponseWriter response) override;
@@ -32,6 +34,7 @@ class connection_handler : public Pistache::Http::Handler {
 
   std::shared_ptr<Pistache::Rest::Router> router_;
   std::shared_ptr<lifecycle> life_;
+  http_metrics& metrics_;
   framing_limits limits_;
 };
 

@@ -34,4 +34,11 @@ class retry_after : public text_header {
   using text_header::text_header;
 };
 
+// The request's id (http/request_id.hpp), on every response.
+class request_id_header : public text_header {
+ public:
+  NAME("X-Request-Id")
+  using text_header::text_header;
+};
+
 }  // namespace http

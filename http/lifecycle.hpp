@@ -1,6 +1,6 @@
 // Graceful shutdown: knows whether the service is draining and how many responses are not yet
 // on the wire, so that SIGTERM lets every accepted request finish before the endpoint stops.
-// Shared by every reactor thread and the cache actor's replies; lock-free (two atomics).
+// Shared by every reactor thread and the actors' replies; lock-free (three atomics).
 #pragma once
 
 #include <atomic>
@@ -26,6 +26,11 @@ class lifecycle {
 
   token hold() { return token(*this); }
 
+  // Shutdown has two steps: first the service stops being ready (GET /ready answers 503) while
+  // still serving everything, so load balancers take it out; then it drains (refuses new
+  // requests with 503) and waits for those in flight.
+  bool ready() const { return !unready_.load(std::memory_order_relaxed) && !draining(); }
+  void stop_being_ready() { unready_.store(true); }
   bool draining() const { return draining_.load(std::memory_order_relaxed); }
   void start_draining() { draining_.store(true); }
 
@@ -36,6 +41,7 @@ class lifecycle {
   int in_flight() const { return in_flight_.load(); }
 
  private:
+  std::atomic<bool> unready_{false};
   std::atomic<bool> draining_{false};
   std::atomic<int> in_flight_{0};
 };

@@ -84,10 +84,10 @@ std::string batch(const std::vector<std::string>& ids,
   return R"({"success":true,"data":)" + data + R"(},"pending":)" + pending + "]}";
 }
 
-void send_busy(Pistache::Http::ResponseWriter& writer, const lifecycle::token& token) {
+void send_busy(Pistache::Http::ResponseWriter& writer, const exchange_ptr& ex) {
   writer.headers().add<retry_after>("1");
   send_error(writer, Code::Service_Unavailable,
-             "Too many requests are waiting; retry after 1 second", token);
+             "Too many requests are waiting; retry after 1 second", ex);
 }
 
 std::string deleted(std::string_view call_id) {
@@ -113,22 +113,27 @@ Code to_code(vapi_cache::outcome what) {
     case vapi_cache::outcome::found:
     case vapi_cache::outcome::deleted:
     case vapi_cache::outcome::listed:
-    case vapi_cache::outcome::noted: return Code::Ok;
+    case vapi_cache::outcome::noted:
+    case vapi_cache::outcome::waited: return Code::Ok;
     case vapi_cache::outcome::not_found: return Code::Not_Found;
+    case vapi_cache::outcome::busy: return Code::Service_Unavailable;
   }
   return Code::Internal_Server_Error;
 }
 
 void send(Pistache::Http::ResponseWriter& writer, Code code, const std::string& body,
-          const lifecycle::token& token) {
-  // The continuations hold copies of the token until Pistache settles or drops the write.
-  writer.send(code, body, json_type())
-    .then([token](ssize_t) {}, [token](std::exception_ptr) {});
+          const exchange_ptr& ex, const Pistache::Http::Mime::MediaType& type) {
+  writer.headers().add<request_id_header>(ex->request_id);
+  ex->metrics.observe_request(ex->route, static_cast<int>(code),
+                              std::chrono::steady_clock::now() - ex->started);
+  // The continuations hold the exchange (and so its in-flight token) until Pistache settles
+  // or drops the write.
+  writer.send(code, body, type).then([ex](ssize_t) {}, [ex](std::exception_ptr) {});
 }
 
 void send_error(Pistache::Http::ResponseWriter& writer, Code code, std::string_view message,
-                const lifecycle::token& token) {
-  send(writer, code, error(code, message), token);
+                const exchange_ptr& ex) {
+  send(writer, code, error(code, message), ex);
 }
 
 }  // namespace http::replies

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "actors/messages.hpp"
-#include "http/lifecycle.hpp"
+#include "http/exchange.hpp"
 #include "vapi/webhook.hpp"
 
 namespace http::replies {
@@ -28,7 +28,7 @@ std::string batch(const std::vector<std::string>& ids,
                   const std::vector<vapi_cache::lookup>& results);
 
 // 503 with Retry-After: too many long-polls are held.
-void send_busy(Pistache::Http::ResponseWriter& writer, const lifecycle::token& token);
+void send_busy(Pistache::Http::ResponseWriter& writer, const exchange_ptr& ex);
 
 // For the message types VAPI waits on for an answer body: we have nothing to add.
 std::string empty_object();
@@ -44,12 +44,14 @@ Pistache::Http::Code to_code(vapi_cache::outcome what);
 // application/json; charset=utf-8
 const Pistache::Http::Mime::MediaType& json_type();
 
-// Sends `body` as JSON. `token` stays alive until Pistache has written or dropped the bytes.
+// Sends `body` (JSON unless `type` says otherwise) with the exchange's X-Request-Id, and
+// records its duration. `ex` stays alive until Pistache has written or dropped the bytes.
 void send(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code code,
-          const std::string& body, const lifecycle::token& token);
+          const std::string& body, const exchange_ptr& ex,
+          const Pistache::Http::Mime::MediaType& type = json_type());
 
 // Sends error(code, message).
 void send_error(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code code,
-                std::string_view message, const lifecycle::token& token);
+                std::string_view message, const exchange_ptr& ex);
 
 }  // namespace http::replies

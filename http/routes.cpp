@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <sstream>
 
-#include "http/percent_decode.hpp"
-#include "http/replies.hpp"
 #include "http/extra_headers.hpp"
+#include "http/percent_decode.hpp"
+#include "http/query_params.hpp"
+#include "http/replies.hpp"
+#include "http/request_id.hpp"
+#include "http/route_support.hpp"
 #include "logging/log.hpp"
 #include "vapi/call_result.hpp"
 
@@ -30,13 +33,6 @@ constexpr const char* prefix = "/api/v1/vapi";
 const Method all_methods[] = {Method::Options, Method::Get,   Method::Post,
                               Method::Head,    Method::Put,   Method::Patch,
                               Method::Delete,  Method::Trace, Method::Connect};
-
-// The writer is move-only and the cache answers on its own thread. Pistache queues every write
-// to the connection's reactor, so sending from there is safe; the shared_ptr makes the reply
-// callable copyable, as std::function requires.
-std::shared_ptr<ResponseWriter> share(ResponseWriter rsp) {
-  return std::make_shared<ResponseWriter>(std::move(rsp));
-}
 
 bool is_json(const Pistache::Rest::Request& req) {
   auto type = req.headers().tryGet<Pistache::Http::Header::ContentType>();
@@ -68,15 +64,16 @@ header_lookup headers_of(const Pistache::Rest::Request& req) {
 // 404 plus the call's status when one is known.
 void send_lookup(ResponseWriter& w, const std::string& id, const vapi_cache::body_ptr& body,
                  const std::optional<vapi_cache::call_progress>& progress, bool waited,
-                 const lifecycle::token& token) {
+                 const exchange_ptr& ex) {
   if (body) {
-    logging::info("retrieved", {{"callId", id}, {"waited", waited}});
-    return replies::send(w, Code::Ok, *body, token);
+    logging::info("retrieved",
+                  {{"callId", id}, {"waited", waited}, {"requestId", ex->request_id}});
+    return replies::send(w, Code::Ok, *body, ex);
   }
-  logging::debug("not_found", {{"callId", id}, {"waited", waited}});
+  logging::debug("not_found", {{"callId", id}, {"waited", waited}, {"requestId", ex->request_id}});
   replies::send(w, Code::Not_Found,
                 progress ? replies::call_not_found(id, *progress) : replies::call_not_found(id),
-                token);
+                ex);
 }
 
 int64_t now_epoch_ms() {
@@ -97,32 +94,31 @@ nlohmann::ordered_json call_id_field(const nlohmann::json& message) {
 
 }  // namespace
 
-routes::routes(vapi_cache::cache_actor cache, std::shared_ptr<lifecycle> life, access_rules access,
-               wait_rules waits)
-  : cache_(std::move(cache)), life_(std::move(life)), access_(std::move(access)), waits_(waits) {}
+routes::routes(route_targets targets, std::shared_ptr<lifecycle> life, http_metrics& metrics,
+               access_rules access, wait_rules waits)
+  : actors_(std::move(targets)),
+    life_(std::move(life)),
+    metrics_(metrics),
+    access_(std::move(access)),
+    waits_(waits) {}
 
-// ?wait=N: whole seconds, capped at the configured maximum; absent means 0 (answer at once).
-std::optional<std::chrono::seconds> routes::wait_of(const request& req, writer& rsp,
-                                                    const lifecycle::token& token) const {
-  auto text = req.query().get("wait");
-  if (!text)
-    return std::chrono::seconds(0);
-  uint64_t n = 0;
-  bool ok = !text->empty() && text->size() <= 9 &&
-            std::all_of(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (ok)
-    n = std::stoull(*text);
-  else {
-    replies::send_error(rsp, Code::Bad_Request,
-                        "Invalid wait: expected whole seconds, 0 or more (at most " +
-                          std::to_string(waits_.max_wait.count()) + " are used)",
-                        token);
-    return std::nullopt;
-  }
-  return std::min(std::chrono::seconds(n), waits_.max_wait);
+exchange_ptr routes::open(const request& req, route_label route) const {
+  std::optional<std::string_view> given;
+  auto raw = req.headers().tryGetRaw("X-Request-Id");
+  if (raw)
+    given = raw->value();
+  return std::make_shared<exchange>(*life_, metrics_, route, request_id_for(given));
 }
 
-bool routes::read_allowed(const request& req, writer& rsp, const lifecycle::token& token) const {
+std::optional<std::chrono::seconds> routes::wait_of(const request& req, writer& rsp,
+                                                    const exchange_ptr& ex) const {
+  auto wait = parse_wait(query_value(req, "wait"), waits_.max_wait);
+  if (!wait.value)
+    replies::send_error(rsp, Code::Bad_Request, wait.error, ex);
+  return wait.value;
+}
+
+bool routes::read_allowed(const request& req, writer& rsp, const exchange_ptr& ex) const {
   if (access_.api_token.empty())
     return true;
   std::optional<std::string> authorization = headers_of(req)("Authorization");
@@ -132,18 +128,18 @@ bool routes::read_allowed(const request& req, writer& rsp, const lifecycle::toke
   replies::send_error(rsp, Code::Unauthorized,
                       authorization ? "The bearer token is not valid"
                                     : "This endpoint needs Authorization: Bearer <API_TOKEN>",
-                      token);
+                      ex);
   return false;
 }
 
 std::optional<std::string> routes::call_id_of(const request& req, writer& rsp,
-                                              const lifecycle::token& token) const {
+                                              const exchange_ptr& ex) const {
   auto id = percent_decode(req.param(":callId").as<std::string>());
   if (id && vapi::is_valid_call_id(*id))
     return id;
   // The id is not echoed: it may be anything, of any length.
   replies::send_error(rsp, Code::Bad_Request,
-                      "Invalid call ID: expected 1-128 characters of A-Z a-z 0-9 . _ : -", token);
+                      "Invalid call ID: expected 1-128 characters of A-Z a-z 0-9 . _ : -", ex);
   return std::nullopt;
 }
 
@@ -160,6 +156,9 @@ void routes::bind(Pistache::Rest::Router& router) {
       {Method::Delete, bind(&routes::delete_call, this)}}},
     {std::string(prefix) + "/calls", {{Method::Get, bind(&routes::get_calls, this)}}},
     {std::string(prefix) + "/cache/stats", {{Method::Get, bind(&routes::get_stats, this)}}},
+    {"/metrics", {{Method::Get, bind(&routes::get_metrics, this)}}},
+    {"/health", {{Method::Get, bind(&routes::get_health, this)}}},
+    {"/ready", {{Method::Get, bind(&routes::get_ready, this)}}},
   };
   for (const auto& e : endpoints) {
     std::vector<Method> allowed;
@@ -171,7 +170,7 @@ void routes::bind(Pistache::Rest::Router& router) {
       if (std::find(allowed.begin(), allowed.end(), m) != allowed.end())
         continue;
       router.addRoute(m, e.path, [this, allowed](const request& req, writer rsp) {
-        auto token = life_->hold();
+        auto ex = open(req, route_label::other);
         rsp.headers().add<Pistache::Http::Header::Allow>(allowed);
         std::string names;
         for (Method a : allowed)
@@ -179,7 +178,7 @@ void routes::bind(Pistache::Rest::Router& router) {
         replies::send_error(rsp, Code::Method_Not_Allowed,
                             std::string(Pistache::Http::methodString(req.method())) +
                               " is not allowed on " + req.resource() + "; use " + names,
-                            token);
+                            ex);
         return Pistache::Rest::Route::Result::Ok;
       });
     }
@@ -189,45 +188,56 @@ void routes::bind(Pistache::Rest::Router& router) {
 
 // POST /api/v1/vapi/webhook
 void routes::post_webhook(const request& req, writer rsp) {
-  auto token = life_->hold();
+  auto ex = open(req, route_label::webhook);
   if (access_.webhook.enabled()) {
     auto verdict = check_webhook(access_.webhook, headers_of(req), req.body(), now_epoch_ms());
     if (!verdict.ok) {
-      logging::warn("webhook_unauthorized", {{"reason", verdict.reason}});
-      return replies::send_error(rsp, Code::Unauthorized, verdict.reason, token);
+      logging::warn("webhook_unauthorized",
+                    {{"reason", verdict.reason}, {"requestId", ex->request_id}});
+      metrics_.count_webhook("", webhook_outcome::unauthorized);
+      return replies::send_error(rsp, Code::Unauthorized, verdict.reason, ex);
     }
   }
-  if (!is_json(req))
+  if (!is_json(req)) {
+    metrics_.count_webhook("", webhook_outcome::invalid);
     return replies::send_error(rsp, Code::Unsupported_Media_Type,
-                               "Content-Type must be application/json", token);
+                               "Content-Type must be application/json", ex);
+  }
   auto parsed = vapi::parse_webhook(req.body());
   if (!parsed.ok) {
     auto paths = nlohmann::ordered_json::array();
     for (const auto& e : parsed.errors)
       paths.push_back(e.path);
-    logging::warn("webhook_invalid", {{"paths", paths}});
-    return replies::send(rsp, Code::Bad_Request, replies::invalid_payload(parsed.errors), token);
+    logging::warn("webhook_invalid", {{"paths", paths}, {"requestId", ex->request_id}});
+    metrics_.count_webhook("", webhook_outcome::invalid);
+    return replies::send(rsp, Code::Bad_Request, replies::invalid_payload(parsed.errors), ex);
   }
   const vapi::webhook& hook = *parsed.ok;
   if (auto status = vapi::call_status_of(hook)) {
-    logging::debug("webhook_received",
-                   {{"type", hook.type}, {"callId", hook.call_id}, {"status", status->status}});
+    logging::debug("webhook_received", {{"type", hook.type},
+                                        {"callId", hook.call_id},
+                                        {"status", status->status},
+                                        {"requestId", ex->request_id}});
     vapi_cache::call_progress progress{std::move(status->status), std::move(status->ended_reason)};
-    caf::anon_send(cache_, vapi_cache::status_atom_v, hook.call_id, std::move(progress),
-                   reply_fn([w = share(std::move(rsp)), token, id = hook.call_id](answer a) {
-                     replies::send(*w, replies::to_code(a.what), replies::status_noted(id), token);
+    caf::anon_send(actors_.cache, vapi_cache::status_atom_v, hook.call_id, std::move(progress),
+                   reply_fn([w = share(std::move(rsp)), ex, id = hook.call_id](answer a) {
+                     ex->metrics.count_webhook(vapi::status_update, webhook_outcome::noted);
+                     replies::send(*w, replies::to_code(a.what), replies::status_noted(id), ex);
                    }));
     return;
   }
   if (!hook.is_report()) {
-    logging::debug("webhook_received",
-                   {{"type", hook.type}, {"callId", call_id_field(hook.message())}});
+    logging::debug("webhook_received", {{"type", hook.type},
+                                        {"callId", call_id_field(hook.message())},
+                                        {"requestId", ex->request_id}});
+    metrics_.count_webhook(hook.type, webhook_outcome::ignored);
     return replies::send(rsp, Code::Ok,
                          vapi::expects_response_body(hook.type) ? replies::empty_object()
                                                                 : replies::ignored(),
-                         token);
+                         ex);
   }
-  logging::info("webhook_received", {{"type", hook.type}, {"callId", hook.call_id}});
+  logging::info("webhook_received",
+                {{"type", hook.type}, {"callId", hook.call_id}, {"requestId", ex->request_id}});
 
   nlohmann::ordered_json result;
   vapi_cache::body_ptr body;
@@ -237,127 +247,121 @@ void routes::post_webhook(const request& req, writer rsp) {
   } catch (const std::exception& e) {
     // Validation admits only what the transform handles, so this is a bug; answer 200 as the
     // seed does, because VAPI does not resend and a retry would fail the same way.
-    logging::error("webhook_failed", {{"callId", hook.call_id}, {"reason", e.what()}});
-    return replies::send(rsp, Code::Ok, replies::processing_failed(e.what()), token);
+    logging::error("webhook_failed", {{"callId", hook.call_id},
+                                      {"reason", e.what()},
+                                      {"requestId", ex->request_id}});
+    metrics_.count_webhook(hook.type, webhook_outcome::failed);
+    return replies::send(rsp, Code::Ok, replies::processing_failed(e.what()), ex);
   }
   nlohmann::ordered_json cached = {{"callId", hook.call_id},
                                    {"status", result["status"]},
                                    {"duration", result["duration"]},
-                                   {"cost", result["cost"]}};
-  caf::anon_send(cache_, caf::put_atom_v, hook.call_id, std::move(body),
-                 reply_fn([w = share(std::move(rsp)), token, id = hook.call_id,
+                                   {"cost", result["cost"]},
+                                   {"requestId", ex->request_id}};
+  caf::anon_send(actors_.cache, caf::put_atom_v, hook.call_id, std::move(body),
+                 reply_fn([w = share(std::move(rsp)), ex, id = hook.call_id,
                            cached = std::move(cached)](answer a) {
                    logging::info("cached", cached);
-                   replies::send(*w, replies::to_code(a.what), replies::stored(id), token);
+                   ex->metrics.count_webhook(vapi::end_of_call_report, webhook_outcome::stored);
+                   replies::send(*w, replies::to_code(a.what), replies::stored(id), ex);
                  }));
 }
 
 // GET /api/v1/vapi/calls/:callId
 void routes::get_call(const request& req, writer rsp) {
-  auto token = life_->hold();
-  if (!read_allowed(req, rsp, token))
+  auto ex = open(req, route_label::get_call);
+  if (!read_allowed(req, rsp, ex))
     return;
-  auto id = call_id_of(req, rsp, token);
+  auto id = call_id_of(req, rsp, ex);
   if (!id)
     return;
-  auto wait = wait_of(req, rsp, token);
+  auto wait = wait_of(req, rsp, ex);
   if (!wait)
     return;
   if (*wait > std::chrono::seconds(0)) {
     // Held by the cache actor until the result is stored or the wait is over.
+    ex->route = route_label::get_call_wait;
     vapi_cache::wait_request held{{*id}, *wait, false};
     caf::anon_send(
-      cache_, vapi_cache::wait_atom_v, std::move(held),
-      wait_reply_fn([w = share(std::move(rsp)), token, id = *id](wait_answer a) {
+      actors_.cache, vapi_cache::wait_atom_v, std::move(held),
+      wait_reply_fn([w = share(std::move(rsp)), ex, id = *id](wait_answer a) {
         if (a.what == outcome::busy)
-          return replies::send_busy(*w, token);
+          return replies::send_busy(*w, ex);
         const auto& got = a.results.at(0);
-        send_lookup(*w, id, got.body, got.progress, true, token);
+        send_lookup(*w, id, got.body, got.progress, true, ex);
       }));
     return;
   }
-  caf::anon_send(cache_, caf::get_atom_v, *id,
-                 reply_fn([w = share(std::move(rsp)), token, id = *id](answer a) {
-                   send_lookup(*w, id, a.body, a.progress, false, token);
+  caf::anon_send(actors_.cache, caf::get_atom_v, *id,
+                 reply_fn([w = share(std::move(rsp)), ex, id = *id](answer a) {
+                   send_lookup(*w, id, a.body, a.progress, false, ex);
                  }));
 }
 
 // GET /api/v1/vapi/calls?ids=a,b,c[&wait=N][&mode=all|any]
 void routes::get_calls(const request& req, writer rsp) {
-  auto token = life_->hold();
-  if (!read_allowed(req, rsp, token))
+  auto ex = open(req, route_label::get_calls);
+  if (!read_allowed(req, rsp, ex))
     return;
-  auto wait = wait_of(req, rsp, token);
+  auto wait = wait_of(req, rsp, ex);
   if (!wait)
     return;
   auto mode = req.query().get("mode").value_or("all");
   if (mode != "all" && mode != "any")
-    return replies::send_error(rsp, Code::Bad_Request, "Invalid mode: expected all or any", token);
-  auto list = req.query().get("ids");
-  if (!list || list->empty())
-    return replies::send_error(rsp, Code::Bad_Request,
-                               "Missing ids: expected ids=<callId>,<callId>,...", token);
-  std::vector<std::string> ids;
-  size_t start = 0;
-  while (start <= list->size()) {
-    auto comma = list->find(',', start);
-    auto end = comma == std::string::npos ? list->size() : comma;
-    auto id = percent_decode(std::string_view(*list).substr(start, end - start));
-    if (!id || !vapi::is_valid_call_id(*id))
-      return replies::send_error(
-        rsp, Code::Bad_Request,
-        "Invalid ids: each must be 1-128 characters of A-Z a-z 0-9 . _ : -", token);
-    if (std::find(ids.begin(), ids.end(), *id) == ids.end())
-      ids.push_back(std::move(*id));
-    if (ids.size() > max_batch_ids)
-      return replies::send_error(rsp, Code::Bad_Request,
-                                 "Too many ids: at most " + std::to_string(max_batch_ids), token);
-    start = end + 1;
-  }
-  vapi_cache::wait_request held{ids, *wait, mode == "any"};
-  caf::anon_send(cache_, vapi_cache::wait_atom_v, std::move(held),
-                 wait_reply_fn([w = share(std::move(rsp)), token, ids](wait_answer a) {
+    return replies::send_error(rsp, Code::Bad_Request, "Invalid mode: expected all or any", ex);
+  auto ids = parse_ids(query_value(req, "ids"), max_batch_ids);
+  if (!ids.value)
+    return replies::send_error(rsp, Code::Bad_Request, ids.error, ex);
+  if (*wait > std::chrono::seconds(0))
+    ex->route = route_label::get_calls_wait;
+  vapi_cache::wait_request held{*ids.value, *wait, mode == "any"};
+  caf::anon_send(actors_.cache, vapi_cache::wait_atom_v, std::move(held),
+                 wait_reply_fn([w = share(std::move(rsp)), ex,
+                                ids = std::move(*ids.value)](wait_answer a) {
                    if (a.what == outcome::busy)
-                     return replies::send_busy(*w, token);
-                   replies::send(*w, Code::Ok, replies::batch(ids, a.results), token);
+                     return replies::send_busy(*w, ex);
+                   replies::send(*w, Code::Ok, replies::batch(ids, a.results), ex);
                  }));
 }
 
 // DELETE /api/v1/vapi/calls/:callId
 void routes::delete_call(const request& req, writer rsp) {
-  auto token = life_->hold();
-  if (!read_allowed(req, rsp, token))
+  auto ex = open(req, route_label::delete_call);
+  if (!read_allowed(req, rsp, ex))
     return;
-  auto id = call_id_of(req, rsp, token);
+  auto id = call_id_of(req, rsp, ex);
   if (!id)
     return;
-  caf::anon_send(cache_, caf::delete_atom_v, *id,
-                 reply_fn([w = share(std::move(rsp)), token, id = *id](answer a) {
+  caf::anon_send(actors_.cache, caf::delete_atom_v, *id,
+                 reply_fn([w = share(std::move(rsp)), ex, id = *id](answer a) {
                    bool gone = a.what == outcome::deleted;
                    if (gone)
-                     logging::info("deleted", {{"callId", id}});
+                     logging::info("deleted", {{"callId", id}, {"requestId", ex->request_id}});
                    replies::send(*w, replies::to_code(a.what),
-                                 gone ? replies::deleted(id) : replies::call_not_found(id), token);
+                                 gone ? replies::deleted(id) : replies::call_not_found(id), ex);
                  }));
 }
 
-// GET /api/v1/vapi/cache/stats
+// GET /api/v1/vapi/cache/stats[?limit=N][&cursor=C]
 void routes::get_stats(const request& req, writer rsp) {
-  auto token = life_->hold();
-  if (!read_allowed(req, rsp, token))
+  auto ex = open(req, route_label::stats);
+  if (!read_allowed(req, rsp, ex))
     return;
-  caf::anon_send(cache_, vapi_cache::stats_atom_v,
-                 reply_fn([w = share(std::move(rsp)), token](answer a) {
-                   replies::send(*w, replies::to_code(a.what), *a.body, token);
+  auto page = parse_stats_page(query_value(req, "limit"), query_value(req, "cursor"));
+  if (!page.value)
+    return replies::send_error(rsp, Code::Bad_Request, page.error, ex);
+  caf::anon_send(actors_.cache, vapi_cache::stats_atom_v, std::move(*page.value),
+                 reply_fn([w = share(std::move(rsp)), ex](answer a) {
+                   replies::send(*w, replies::to_code(a.what), *a.body, ex);
                  }));
 }
 
 void routes::not_found(const request& req, writer rsp) {
-  auto token = life_->hold();
+  auto ex = open(req, route_label::other);
   replies::send_error(rsp, Code::Not_Found,
                       std::string("Route ") + Pistache::Http::methodString(req.method()) + " " +
                         req.resource() + " not found",
-                      token);
+                      ex);
 }
 
 }  // namespace http

@@ -11,6 +11,9 @@
 #include <string>
 
 #include "actors/messages.hpp"
+#include "actors/probe_actor.hpp"
+#include "http/exchange.hpp"
+#include "http/http_metrics.hpp"
 #include "http/lifecycle.hpp"
 #include "http/webhook_auth.hpp"
 
@@ -19,7 +22,7 @@ namespace http {
 // Who may call what (README, "Secure it").
 struct access_rules {
   webhook_auth_config webhook;  // checked on POST /webhook
-  std::string api_token;        // empty: reads, deletes and stats are open
+  std::string api_token;        // empty: reads, deletes, stats and metrics are open
 };
 
 // How long a GET may wait for a result (README, "Wait for a result").
@@ -27,10 +30,16 @@ struct wait_rules {
   std::chrono::seconds max_wait{55};  // ?wait=N above it is capped
 };
 
+// The actors a route talks to.
+struct route_targets {
+  vapi_cache::cache_actor cache;  // every call and stats request
+  vapi_cache::probe_actor probe;  // /health and /metrics
+};
+
 class routes {
  public:
-  routes(vapi_cache::cache_actor cache, std::shared_ptr<lifecycle> life, access_rules access,
-         wait_rules waits);
+  routes(route_targets targets, std::shared_ptr<lifecycle> life, http_metrics& metrics,
+         access_rules access, wait_rules waits);
 
   // Registers every endpoint, and a JSON 405 for every other method on each of their paths
   // (registering all methods also avoids Pistache 0.0.5's race on unrouted methods).
@@ -46,16 +55,24 @@ class routes {
   void delete_call(const request& req, writer rsp);
   void get_stats(const request& req, writer rsp);
   void not_found(const request& req, writer rsp);
+  // Operations (http/ops_routes.cpp).
+  void get_metrics(const request& req, writer rsp);
+  void get_health(const request& req, writer rsp);
+  void get_ready(const request& req, writer rsp);
+
+  // The request's exchange: counted in flight, timed, with its X-Request-Id.
+  exchange_ptr open(const request& req, route_label route) const;
 
   // Each answers the request itself (401, 400) and returns false/nullopt when it must stop.
-  bool read_allowed(const request& req, writer& rsp, const lifecycle::token& token) const;
+  bool read_allowed(const request& req, writer& rsp, const exchange_ptr& ex) const;
   std::optional<std::string> call_id_of(const request& req, writer& rsp,
-                                        const lifecycle::token& token) const;
+                                        const exchange_ptr& ex) const;
   std::optional<std::chrono::seconds> wait_of(const request& req, writer& rsp,
-                                              const lifecycle::token& token) const;
+                                              const exchange_ptr& ex) const;
 
-  vapi_cache::cache_actor cache_;
+  route_targets actors_;
   std::shared_ptr<lifecycle> life_;
+  http_metrics& metrics_;
   const access_rules access_;
   const wait_rules waits_;
 };

@@ -28,10 +28,11 @@ access_rules access_of(const config::settings& s) {
 
 }  // namespace
 
-server::server(const config::settings& s, vapi_cache::cache_actor cache)
+server::server(const config::settings& s, route_targets actors)
   : life_(std::make_shared<lifecycle>()),
+    metrics_(std::make_unique<http_metrics>()),
     router_(std::make_shared<Pistache::Rest::Router>()),
-    routes_(std::move(cache), life_, access_of(s), wait_rules{s.max_wait}),
+    routes_(std::move(actors), life_, *metrics_, access_of(s), wait_rules{s.max_wait}),
     endpoint_(address_of(s)) {
   framing_limits limits{max_header_bytes, s.max_body_bytes};
   // Pistache times a connection from the end of its last request, even while that request is
@@ -51,7 +52,8 @@ server::server(const config::settings& s, vapi_cache::cache_actor cache)
                    .keepaliveTimeout(std::chrono::seconds(75) + wait_margin);
   endpoint_.init(options);
   routes_.bind(*router_);
-  endpoint_.setHandler(Pistache::Http::make_handler<connection_handler>(router_, life_, limits));
+  endpoint_.setHandler(
+    Pistache::Http::make_handler<connection_handler>(router_, life_, *metrics_, limits));
 }
 
 server::~server() { stop(); }
@@ -64,6 +66,8 @@ void server::start() {
 uint16_t server::port() const {
   return static_cast<uint16_t>(endpoint_.getPort());
 }
+
+void server::stop_being_ready() { life_->stop_being_ready(); }
 
 bool server::drain(std::chrono::milliseconds grace, const std::function<void()>& refusing_new) {
   life_->start_draining();

@@ -8,7 +8,9 @@ packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-de
 for arg in "$@"; do
   case "$arg" in
     --test)
-      packages+=(libgtest-dev)
+      # python3-prometheus-client is the referee of the /metrics page (tests/check_exposition.py);
+      # prometheus brings promtool, which checks examples/prometheus/ (its server is not used).
+      packages+=(libgtest-dev python3-prometheus-client prometheus)
       # tests/kestra_script_test runs examples/kestra/poll-call-result.js, which needs Node 18+.
       command -v node >/dev/null || packages+=(nodejs)
       ;;
@@ -35,3 +37,9 @@ sudo=""
 echo "Installing missing Debian packages: ${missing[*]}" >&2
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+
+# Debian starts the Prometheus server on install where systemd runs; the tests need only its
+# promtool, so a server we just installed is stopped again rather than left scraping itself.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+  $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

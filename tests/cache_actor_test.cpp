@@ -55,7 +55,9 @@ class CacheActorTest : public ::testing::Test {
   }
   answer get(const std::string& id) { return ask(caf::get_atom_v, id); }
   answer del(const std::string& id) { return ask(caf::delete_atom_v, id); }
-  nlohmann::json stats() { return nlohmann::json::parse(*ask(vapi_cache::stats_atom_v).body); }
+  nlohmann::json stats(vapi_cache::stats_request req = {}) {
+    return nlohmann::json::parse(*ask(vapi_cache::stats_atom_v, req).body);
+  }
 
   void advance(caf::timespan t) {
     sched_.advance_time(t);
@@ -165,9 +167,11 @@ TEST_F(CacheActorTest, StatsListEveryEntryWithItsTimes) {
   EXPECT_LE(entries[0]["timestamp"].get<int64_t>(), entries[1]["timestamp"].get<int64_t>());
 }
 
-TEST_F(CacheActorTest, StatsOfAnEmptyCacheAreTheSeedShape) {
-  EXPECT_EQ(*ask(vapi_cache::stats_atom_v).body,
-            R"({"success":true,"stats":{"size":0,"entries":[]}})");
+TEST_F(CacheActorTest, StatsOfAnEmptyCacheStartWithTheSeedShape) {
+  auto body = *ask(vapi_cache::stats_atom_v, vapi_cache::stats_request{}).body;
+  EXPECT_EQ(body.rfind(R"({"success":true,"stats":{"size":0,"entries":[],"nextCursor":null,)", 0),
+            0u)
+    << body;
 }
 
 TEST_F(CacheActorTest, StatsEscapeOddCallIds) {
@@ -340,4 +344,139 @@ TEST_F(CacheWaitTest, ShutdownReleaseAnswersEveryWaiter) {
   sched_.run();
   EXPECT_TRUE(*a);
   EXPECT_TRUE(*b);
+}
+
+// What the cache counts about itself (actors/cache_metrics.hpp), asked as the probe asks.
+class CacheCountersTest : public CacheWaitTest {
+ protected:
+  vapi_cache::cache_metrics metrics() {
+    std::optional<vapi_cache::cache_metrics> got;
+    auto sent = sys_.clock().now().time_since_epoch();
+    sys_.spawn([&](caf::event_based_actor* self) {
+      self->request(cache_, caf::infinite, vapi_cache::metrics_atom_v,
+                    static_cast<int64_t>(
+                      std::chrono::duration_cast<std::chrono::nanoseconds>(sent).count()))
+        .then([&](const vapi_cache::cache_metrics& m) { got = m; });
+    });
+    sched_.run();
+    EXPECT_TRUE(got.has_value()) << "the cache did not answer";
+    return got.value_or(vapi_cache::cache_metrics{});
+  }
+};
+
+TEST_F(CacheCountersTest, EveryEventIsCountedOnce) {
+  put("a", "12345");
+  put("b", "123");
+  put("a", "1234567");  // a re-delivery
+  get("a");
+  get("a");
+  get("nope");
+  del("b");
+  del("b");  // already gone: not a delete
+  ask(vapi_cache::status_atom_v, std::string("c"), vapi_cache::call_progress{"ringing", ""});
+  auto m = metrics();
+  EXPECT_EQ(m.counters.cached, 3u);
+  EXPECT_EQ(m.counters.replaced, 1u);
+  EXPECT_EQ(m.counters.hits, 2u);
+  EXPECT_EQ(m.counters.misses, 1u);
+  EXPECT_EQ(m.counters.deleted, 1u);
+  EXPECT_EQ(m.counters.expired, 0u);
+  EXPECT_EQ(m.counters.status_updates, 1u);
+  EXPECT_EQ(m.entries, 1u);
+  EXPECT_EQ(m.stored_bytes, 7u);  // "1234567": the replaced body no longer counts
+  EXPECT_EQ(m.call_statuses, 1u);
+  EXPECT_EQ(m.mailbox, 0u);
+  // 9 messages before this one, and this one.
+  EXPECT_EQ(m.counters.messages_processed, 10u);
+}
+
+TEST_F(CacheCountersTest, ExpiryIsCountedOnlyWhenItRemovesAResult) {
+  put("a", "x");
+  advance(ttl / 2);
+  put("a", "y");  // the first timer is now stale
+  advance(ttl / 2);
+  EXPECT_EQ(metrics().counters.expired, 0u);
+  advance(ttl / 2);
+  auto m = metrics();
+  EXPECT_EQ(m.counters.expired, 1u);
+  EXPECT_EQ(m.entries, 0u);
+  EXPECT_EQ(m.stored_bytes, 0u);
+}
+
+TEST_F(CacheCountersTest, FirstRetrievalIsTimedOnceFromTheStore) {
+  put("a", "x");
+  advance(3s);
+  get("a");
+  advance(100s);
+  get("a");  // not a first retrieval
+  const auto& h = metrics().counters.first_retrieval;
+  EXPECT_EQ(h.count(), 1u);
+  EXPECT_DOUBLE_EQ(h.sum(), 3.0);
+  // 3 s falls in the bucket of le=5 (bounds 0.1, 0.5, 1, 2, 5, ...).
+  EXPECT_EQ(h.counts().at(4), 1u);
+}
+
+TEST_F(CacheCountersTest, LongPollsAreCountedByHowTheyEnd) {
+  put("ready", "r");
+  wait({"ready"}, 10s);          // answered at once
+  auto later = wait({"x"}, 10s);  // answered by a store
+  auto never = wait({"y"}, 10s);  // times out
+  auto m = metrics();
+  EXPECT_EQ(m.waiters, 2u);
+  put("x", "X");
+  advance(10s);
+  ASSERT_TRUE(*later && *never);
+  auto at_shutdown = wait({"z"}, 10s);
+  caf::anon_send(cache_, vapi_cache::wait_over_atom_v);
+  sched_.run();
+  m = metrics();
+  EXPECT_EQ(m.counters.waits_answered, 2u);
+  EXPECT_EQ(m.counters.waits_timed_out, 1u);
+  EXPECT_EQ(m.counters.waits_released, 1u);
+  EXPECT_EQ(m.counters.waits_refused, 0u);
+  EXPECT_EQ(m.waiters, 0u);
+  // Each id answered is a lookup: ready and x were hits; y and z misses.
+  EXPECT_EQ(m.counters.hits, 2u);
+  EXPECT_EQ(m.counters.misses, 2u);
+  // x was waited for from before it was stored: its first retrieval took no time.
+  EXPECT_EQ(m.counters.first_retrieval.count(), 2u);
+  EXPECT_DOUBLE_EQ(m.counters.first_retrieval.sum(), 0.0);
+}
+
+TEST_F(CacheCountersTest, StatsCarryTheCountersAndTheActorSystem) {
+  put("a", "12");
+  get("a");
+  get("b");
+  advance(2s);
+  auto s = stats()["stats"];
+  EXPECT_EQ(s["counters"]["stored"], 1);
+  EXPECT_EQ(s["counters"]["hits"], 1);
+  EXPECT_EQ(s["counters"]["misses"], 1);
+  EXPECT_EQ(s["storedBytes"], 2);
+  EXPECT_EQ(s["actorSystem"]["runningActors"], 1);  // the cache alone in this test
+  EXPECT_EQ(s["actorSystem"]["cacheMailbox"], 0);
+  EXPECT_EQ(s["actorSystem"]["messagesProcessed"], 4);  // put, get, get, and this stats
+  EXPECT_DOUBLE_EQ(s["actorSystem"]["uptimeSeconds"].get<double>(), 2.0);
+  EXPECT_GE(s["actorSystem"]["workers"].get<int>(), 1);
+}
+
+TEST_F(CacheCountersTest, StatsPagesWalkEveryEntryOnce) {
+  // Stored within the same wall-clock millisecond or in order; either way (time, id) orders
+  // them as stored.
+  for (int i = 0; i < 5; ++i)
+    put("call-" + std::to_string(i), "x");
+  std::vector<std::string> seen;
+  vapi_cache::stats_request req;
+  req.limit = 2;
+  for (int page = 0; page < 5; ++page) {
+    auto s = stats(req)["stats"];
+    EXPECT_EQ(s["size"], 5);
+    for (const auto& e : s["entries"])
+      seen.push_back(e["callId"]);
+    if (s["nextCursor"].is_null())
+      break;
+    req.after = vapi_cache::parse_cursor(s["nextCursor"].get<std::string>());
+    ASSERT_TRUE(req.after);
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"call-0", "call-1", "call-2", "call-3", "call-4"}));
 }

@@ -101,7 +101,7 @@ TEST(settings, defaults_text_declares_every_setting) {
   std::vector<std::string> want = {"HOST",         "PORT",          "CACHE_TTL_SECONDS",
                                    "MAX_BODY_BYTES", "HTTP_THREADS", "ACTOR_THREADS",
                                    "LOG_LEVEL",    "MAX_WAIT_SECONDS", "MAX_WAITERS",
-                                   "SHUTDOWN_GRACE_SECONDS",
+                                   "SHUTDOWN_DELAY_SECONDS", "SHUTDOWN_GRACE_SECONDS",
                                    "WEBHOOK_SECRET", "WEBHOOK_SECRET_HEADER",
                                    "WEBHOOK_HMAC_SECRET", "WEBHOOK_HMAC_ALGORITHM",
                                    "WEBHOOK_SIGNATURE_HEADER", "WEBHOOK_SIGNATURE_PREFIX",
@@ -123,6 +123,7 @@ TEST(settings, defaults_values) {
   EXPECT_EQ(s.http_threads, resolved_cores());  // HTTP_THREADS=0: one per core
   EXPECT_EQ(s.actor_threads, 1u);
   EXPECT_EQ(s.log_level, "info");
+  EXPECT_EQ(s.shutdown_delay, std::chrono::seconds(0));
   EXPECT_EQ(s.shutdown_grace, std::chrono::seconds(5));
   EXPECT_EQ(s.max_wait, std::chrono::seconds(55));
   EXPECT_EQ(s.max_waiters, 10000u);
@@ -236,7 +237,8 @@ TEST(settings, every_setting_has_a_flag_in_both_forms) {
   std::vector<std::string> separate = {"--host", "localhost", "--port", "1",
                                        "--cache-ttl-seconds", "2", "--max-body-bytes", "4096",
                                        "--http-threads", "5", "--actor-threads", "6",
-                                       "--log-level", "trace", "--shutdown-grace-seconds", "7"};
+                                       "--log-level", "trace", "--shutdown-grace-seconds", "7",
+                                       "--shutdown-delay-seconds", "8"};
   std::vector<std::string> joined;
   for (size_t i = 0; i < separate.size(); i += 2)
     joined.push_back(separate[i] + "=" + separate[i + 1]);
@@ -252,6 +254,7 @@ TEST(settings, every_setting_has_a_flag_in_both_forms) {
     EXPECT_EQ(s.actor_threads, 6u);
     EXPECT_EQ(s.log_level, "trace");
     EXPECT_EQ(s.shutdown_grace, std::chrono::seconds(7));
+    EXPECT_EQ(s.shutdown_delay, std::chrono::seconds(8));
   }
 }
 
@@ -461,7 +464,8 @@ INSTANTIATE_TEST_SUITE_P(
     bad_value_case{"ACTOR_THREADS", "257"}, bad_value_case{"ACTOR_THREADS", "many"},
     bad_value_case{"LOG_LEVEL", "verbose"}, bad_value_case{"LOG_LEVEL", "INFO"},
     bad_value_case{"LOG_LEVEL", "warning"}, bad_value_case{"SHUTDOWN_GRACE_SECONDS", "3601"},
-    bad_value_case{"SHUTDOWN_GRACE_SECONDS", "5s"}));
+    bad_value_case{"SHUTDOWN_GRACE_SECONDS", "5s"},
+    bad_value_case{"SHUTDOWN_DELAY_SECONDS", "-1"}));
 
 TEST(settings, empty_flag_value_is_refused) {
   expect_refused(load({"--port="}), {"PORT", "--port"});

@@ -15,10 +15,12 @@ body_ptr body(const std::string& text) { return std::make_shared<const std::stri
 // Records the completion of one waiter.
 struct outcome_of {
   std::optional<std::vector<body_ptr>> got;
+  std::optional<waiters::ending> why;
   int calls = 0;
   waiters::done_fn fn() {
-    return [this](std::vector<body_ptr> b) {
+    return [this](std::vector<body_ptr> b, waiters::ending e) {
       got = std::move(b);
+      why = e;
       ++calls;
     };
   }
@@ -35,6 +37,7 @@ TEST(waiters, a_stored_result_completes_every_waiter_on_its_call) {
   ASSERT_TRUE(a.got && b.got);
   EXPECT_EQ(*a.got->at(0), "r1");
   EXPECT_EQ(*b.got->at(0), "r1");
+  EXPECT_EQ(a.why, waiters::ending::answered);
   EXPECT_FALSE(other.got);
   EXPECT_EQ(w.size(), 1u);
   w.stored("c1", body("again"));  // nobody waits on c1 any more
@@ -49,6 +52,7 @@ TEST(waiters, expiry_completes_with_what_it_has_exactly_once) {
   ASSERT_TRUE(a.got);
   EXPECT_EQ(a.got->at(0), nullptr);
   EXPECT_EQ(*a.got->at(1), "cached");
+  EXPECT_EQ(a.why, waiters::ending::timed_out);
   w.expire(id);           // its timer after completion: nothing
   w.stored("c1", body("late"));
   EXPECT_EQ(a.calls, 1);
@@ -95,6 +99,8 @@ TEST(waiters, expire_all_answers_everyone) {
   w.expire_all();
   EXPECT_EQ(a.calls, 1);
   EXPECT_EQ(b.calls, 1);
+  EXPECT_EQ(a.why, waiters::ending::released);
+  EXPECT_EQ(b.why, waiters::ending::released);
   EXPECT_EQ(w.size(), 0u);
   w.stored("x", body("late"));
   EXPECT_EQ(a.calls, 1);

@@ -271,6 +271,19 @@ bool expects_response_body(std::string_view type) {
   return std::find(std::begin(types), std::end(types), type) != std::end(types);
 }
 
+const std::vector<std::string_view>& known_message_types() {
+  static const std::vector<std::string_view> types = {
+    "end-of-call-report", "status-update", "assistant-request", "assistant.started",
+    "assistant.speechStarted", "call.artifact.upload", "call.delete.failed", "call.deleted",
+    "call.endpointing.request", "campaign.predial", "chat.created", "chat.deleted",
+    "conversation-update", "function-call", "handoff-destination-request", "hang",
+    "knowledge-base-request", "language-change-detected", "model-output", "phone-call-control",
+    "session.created", "session.deleted", "session.updated", "speech-update", "tool-calls",
+    "transcript", "transfer-destination-request", "transfer-update", "user-interrupted",
+    "voice-input", "voice-request"};
+  return types;
+}
+
 parsed_webhook parse_webhook(std::string_view body) {
   parsed_webhook out;
   auto doc = parse_document(body, out.errors);

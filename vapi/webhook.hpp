@@ -26,6 +26,10 @@ bool is_valid_call_id(std::string_view id);
 // We are not a tool server: they get {}.
 bool expects_response_body(std::string_view type);
 
+// Every message type VAPI's OpenAPI spec documents for server messages (ServerMessage), so that
+// counting by type never takes a label from the sender: any other text counts as "other".
+const std::vector<std::string_view>& known_message_types();
+
 // JSON nested deeper than this is refused: it is never a real report, and the serializer
 // would recurse once per level.
 inline constexpr int max_json_depth = 64;

@@ -1,0 +1,46 @@
+// Each question is one CAF request with a deadline: the reply or the timeout error, whichever
+// comes first, answers the caller; CAF drops the other.
+#include "actors/probe_actor.hpp"
+
+namespace vapi_cache {
+namespace {
+
+probe_actor::behavior_type probe(probe_actor::pointer self, cache_actor cache,
+                                 caf::timespan deadline) {
+  return {
+    [=](caf::ping_atom, health_reply_fn& reply) {
+      self->request(cache, deadline, caf::ping_atom_v)
+        .then([reply](caf::pong_atom) { reply(true); },
+              [reply](caf::error&) { reply(false); });
+    },
+    [=](metrics_atom, view_reply_fn& reply) {
+      system_view base;
+      base.workers = self->system().scheduler().num_workers();
+      base.running_actors = self->system().registry().running();
+      auto sent = self->clock().now();
+      auto sent_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(sent.time_since_epoch()).count();
+      self->request(cache, deadline, metrics_atom_v, static_cast<int64_t>(sent_ns))
+        .then(
+          [reply, base](cache_metrics& m) mutable {
+            base.cache_up = true;
+            base.cache_oldest_message_age_seconds = m.oldest_message_age_seconds;
+            base.cache = std::move(m);
+            reply(std::move(base));
+          },
+          [self, reply, base, sent](caf::error&) mutable {
+            base.cache_oldest_message_age_seconds =
+              std::chrono::duration<double>(self->clock().now() - sent).count();
+            reply(std::move(base));
+          });
+    },
+  };
+}
+
+}  // namespace
+
+probe_actor spawn_probe(caf::actor_system& system, cache_actor cache, caf::timespan deadline) {
+  return system.spawn(probe, std::move(cache), deadline);
+}
+
+}  // namespace vapi_cache

@@ -1,0 +1,87 @@
+// Names follow Prometheus's conventions: a vapi_cache_ prefix, base units (seconds, bytes),
+// _total on counters, and the standard process_* names. A family whose values come from the
+// cache actor is written only when the cache answered the scrape: a missing series says
+// "unknown", where a zero would say something false.
+#include "http/metrics_page.hpp"
+
+namespace http {
+namespace {
+
+using metrics::metric_type;
+using metrics::prometheus_text;
+
+void one(prometheus_text& out, const char* name, metric_type type, const char* help,
+         double value, const metrics::labels& l = {}) {
+  out.family(name, type, help);
+  out.sample(l, value);
+}
+
+void write_cache(prometheus_text& out, const vapi_cache::cache_metrics& m) {
+  const auto& c = m.counters;
+  auto d = [](uint64_t n) { return static_cast<double>(n); };
+  one(out, "vapi_cache_results_cached_total", metric_type::counter,
+      "Call results stored, re-deliveries included.", d(c.cached));
+  one(out, "vapi_cache_results_replaced_total", metric_type::counter,
+      "Stores that replaced a result already cached (VAPI re-delivery).", d(c.replaced));
+  one(out, "vapi_cache_results_retrieved_total", metric_type::counter,
+      "Lookups answered with the result (cache hits), long-polls and batch ids included.",
+      d(c.hits));
+  one(out, "vapi_cache_results_missed_total", metric_type::counter,
+      "Lookups answered without the result (cache misses).", d(c.misses));
+  one(out, "vapi_cache_results_deleted_total", metric_type::counter,
+      "Results removed by DELETE.", d(c.deleted));
+  one(out, "vapi_cache_results_expired_total", metric_type::counter,
+      "Results removed by their TTL.", d(c.expired));
+  one(out, "vapi_cache_call_status_updates_total", metric_type::counter,
+      "status-update messages recorded for calls without a result yet.", d(c.status_updates));
+  one(out, "vapi_cache_entries", metric_type::gauge, "Call results cached now.", d(m.entries));
+  one(out, "vapi_cache_stored_bytes", metric_type::gauge,
+      "Bytes of the cached results' response bodies.", d(m.stored_bytes));
+  one(out, "vapi_cache_call_statuses", metric_type::gauge,
+      "Calls with a recorded status and no result yet.", d(m.call_statuses));
+  out.family("vapi_cache_result_first_retrieval_seconds", metric_type::histogram,
+             "Time from storing a result to its first retrieval.");
+  const auto& h = c.first_retrieval;
+  out.histogram({}, h.upper_bounds(), h.counts(), h.sum());
+  one(out, "vapi_cache_waiters", metric_type::gauge, "Long-polls held now.", d(m.waiters));
+  out.family("vapi_cache_waits_total", metric_type::counter,
+             "Long-polls (wait > 0), by how they ended.");
+  out.sample({{"outcome", "answered"}}, d(c.waits_answered));
+  out.sample({{"outcome", "timed_out"}}, d(c.waits_timed_out));
+  out.sample({{"outcome", "refused"}}, d(c.waits_refused));
+  out.sample({{"outcome", "released"}}, d(c.waits_released));
+  one(out, "vapi_cache_actor_mailbox_messages", metric_type::gauge,
+      "Messages queued in the actor's mailbox when it answered the scrape.", d(m.mailbox),
+      {{"actor", "cache"}});
+  one(out, "vapi_cache_actor_messages_processed_total", metric_type::counter,
+      "Messages the actor has handled.", d(c.messages_processed), {{"actor", "cache"}});
+}
+
+}  // namespace
+
+std::string render_metrics_page(const vapi_cache::system_view& actors,
+                                const http_metrics& requests, int in_flight,
+                                const metrics::process_stats& process) {
+  prometheus_text out;
+  requests.write(out);
+  one(out, "vapi_cache_http_requests_in_flight", metric_type::gauge,
+      "Requests accepted and not yet answered, long-polls included.", in_flight);
+  if (actors.cache_up)
+    write_cache(out, actors.cache);
+  one(out, "vapi_cache_actor_up", metric_type::gauge,
+      "1 if the actor answered this scrape within 1 s, else 0.", actors.cache_up ? 1 : 0,
+      {{"actor", "cache"}});
+  one(out, "vapi_cache_actor_mailbox_oldest_message_age_seconds", metric_type::gauge,
+      "How long the oldest message in the actor's mailbox had waited when the scrape asked "
+      "(a lower bound when the actor did not answer).",
+      actors.cache_oldest_message_age_seconds, {{"actor", "cache"}});
+  one(out, "vapi_cache_actor_system_workers", metric_type::gauge,
+      "Threads of the actor system's scheduler.", static_cast<double>(actors.workers));
+  one(out, "vapi_cache_actor_system_running_actors", metric_type::gauge,
+      "Actors running, from the actor system's registry.",
+      static_cast<double>(actors.running_actors));
+  metrics::write_process_stats(out, process);
+  return out.text();
+}
+
+}  // namespace http

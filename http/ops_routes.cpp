@@ -1,0 +1,65 @@
+// The operations endpoints (README, "Operate"): /metrics and /health ask the probe actor, which
+// asks the cache with a deadline; /ready reads the lifecycle. None of them waits on a reactor.
+#include <pistache/http.h>
+
+#include "http/replies.hpp"
+#include "http/route_support.hpp"
+#include "http/routes.hpp"
+#include "http/metrics_page.hpp"
+#include "metrics/process_stats.hpp"
+
+namespace http {
+namespace {
+
+using Pistache::Http::Code;
+
+const Pistache::Http::Mime::MediaType& exposition_type() {
+  static const auto type = Pistache::Http::Mime::MediaType::fromString(
+    std::string(metrics::prometheus_text::content_type));
+  return type;
+}
+
+std::string status_body(const char* status) {
+  return std::string(R"({"success":true,"status":")") + status + "\"}";
+}
+
+}  // namespace
+
+// GET /metrics: guarded by API_TOKEN like every read; the page is rendered on the probe's
+// thread, off the reactors and off the cache.
+void routes::get_metrics(const request& req, writer rsp) {
+  auto ex = open(req, route_label::metrics);
+  if (!read_allowed(req, rsp, ex))
+    return;
+  caf::anon_send(actors_.probe, vapi_cache::metrics_atom_v,
+                 vapi_cache::view_reply_fn([w = share(std::move(rsp)), ex,
+                                            life = life_](vapi_cache::system_view view) {
+                   auto page = render_metrics_page(view, ex->metrics, life->in_flight(),
+                                                   metrics::read_process_stats());
+                   replies::send(*w, Code::Ok, page, ex, exposition_type());
+                 }));
+}
+
+// GET /health: 200 when the cache actor answers a ping within the probe's deadline (1 s).
+void routes::get_health(const request& req, writer rsp) {
+  auto ex = open(req, route_label::health);
+  caf::anon_send(actors_.probe, caf::ping_atom_v,
+                 vapi_cache::health_reply_fn([w = share(std::move(rsp)), ex](bool healthy) {
+                   if (healthy)
+                     return replies::send(*w, Code::Ok, status_body("ok"), ex);
+                   replies::send_error(*w, Code::Service_Unavailable,
+                                       "The cache actor did not answer within 1 s", ex);
+                 }));
+}
+
+// GET /ready: 200 while serving; 503 from SIGTERM on, so load balancers stop sending here
+// before requests are refused (SHUTDOWN_DELAY_SECONDS).
+void routes::get_ready(const request& req, writer rsp) {
+  auto ex = open(req, route_label::ready);
+  if (!life_->ready())
+    return replies::send_error(rsp, Code::Service_Unavailable,
+                               "The service is shutting down", ex);
+  replies::send(rsp, Code::Ok, status_body("ready"), ex);
+}
+
+}  // namespace http
