@@ -215,23 +215,40 @@ field_error malformed(std::string_view body) {
   return {"", "Malformed JSON at byte " + std::to_string(sink.byte) + ": " + sink.why};
 }
 
-// Parses the body; nullopt with the one error when it is not JSON or nests too deep.
+// True when containers nest deeper than max_json_depth. One pass over the bytes, skipping
+// strings, is much cheaper than a parse callback on every value; a body that is not JSON at all
+// is refused by the parser afterwards either way.
+bool nests_too_deep(std::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_json_depth)
+        return true;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// Parses the body; nullopt with the one error when it is not JSON or nests too deep. Depth is
+// checked first, so no deeply nested tree is ever built (the parser keeps its own stack on the
+// heap, but the serializer and the destructor would recurse once per level).
 std::optional<json> parse_document(std::string_view body, std::vector<field_error>& errors) {
-  bool too_deep = false;
-  // The callback sees every value's depth; past the limit it drops the value and we refuse
-  // the body, so no deeply nested tree is ever built. The parser itself keeps its own stack
-  // on the heap, so 100,000 open brackets cost memory, not the call stack.
-  auto limit = [&](int depth, json::parse_event_t event, json&) {
-    if (depth >= max_json_depth &&  // the outermost container is depth 0
-        (event == json::parse_event_t::object_start || event == json::parse_event_t::array_start))
-      too_deep = true;
-    return !too_deep;
-  };
-  json doc = json::parse(body.begin(), body.end(), limit, /*allow_exceptions=*/false);
-  if (too_deep) {
+  if (nests_too_deep(body)) {
     errors.push_back({"", "JSON nested deeper than " + std::to_string(max_json_depth) + " levels"});
     return std::nullopt;
   }
+  json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     errors.push_back(malformed(body));
     return std::nullopt;
