@@ -9,7 +9,9 @@ probe_actor::behavior_type probe(probe_actor::pointer self, cache_actor cache,
                                  caf::timespan deadline) {
   return {
     [=](caf::ping_atom, health_reply_fn& reply) {
-      self->request(cache, deadline, caf::ping_atom_v)
+      // Urgent, as HTTP requests are: healthy means requests are served, even behind a burst of
+      // expiries. The metrics request below is not, so its wait measures the whole queue.
+      self->request<caf::message_priority::high>(cache, deadline, caf::ping_atom_v)
         .then([reply](caf::pong_atom) { reply(true); },
               [reply](caf::error&) { reply(false); });
     },

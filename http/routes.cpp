@@ -76,6 +76,14 @@ void send_lookup(ResponseWriter& w, const std::string& id, const vapi_cache::bod
                 ex);
 }
 
+// Requests go ahead of the cache's own timers (expiries, wait deadlines): CAF's mailbox gives
+// urgent messages twice the turns of normal ones, so a million results expiring at once delay
+// a GET by a few messages, not by the whole burst.
+template <class... Ts>
+void ask(const vapi_cache::cache_actor& cache, Ts&&... xs) {
+  caf::anon_send<caf::message_priority::high>(cache, std::forward<Ts>(xs)...);
+}
+
 int64_t now_epoch_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -219,7 +227,7 @@ void routes::post_webhook(const request& req, writer rsp) {
                                         {"status", status->status},
                                         {"requestId", ex->request_id}});
     vapi_cache::call_progress progress{std::move(status->status), std::move(status->ended_reason)};
-    caf::anon_send(actors_.cache, vapi_cache::status_atom_v, hook.call_id, std::move(progress),
+    ask(actors_.cache, vapi_cache::status_atom_v, hook.call_id, std::move(progress),
                    reply_fn([w = share(std::move(rsp)), ex, id = hook.call_id](answer a) {
                      ex->metrics.count_webhook(vapi::status_update, webhook_outcome::noted);
                      replies::send(*w, replies::to_code(a.what), replies::status_noted(id), ex);
@@ -253,15 +261,18 @@ void routes::post_webhook(const request& req, writer rsp) {
     metrics_.count_webhook(hook.type, webhook_outcome::failed);
     return replies::send(rsp, Code::Ok, replies::processing_failed(e.what()), ex);
   }
-  nlohmann::ordered_json cached = {{"callId", hook.call_id},
-                                   {"status", result["status"]},
-                                   {"duration", result["duration"]},
-                                   {"cost", result["cost"]},
-                                   {"requestId", ex->request_id}};
-  caf::anon_send(actors_.cache, caf::put_atom_v, hook.call_id, std::move(body),
+  nlohmann::ordered_json cached;  // the log line's fields, built only when it is written
+  if (logging::enabled(logging::level::info))
+    cached = {{"callId", hook.call_id},
+              {"status", result["status"]},
+              {"duration", result["duration"]},
+              {"cost", result["cost"]},
+              {"requestId", ex->request_id}};
+  ask(actors_.cache, caf::put_atom_v, hook.call_id, std::move(body),
                  reply_fn([w = share(std::move(rsp)), ex, id = hook.call_id,
                            cached = std::move(cached)](answer a) {
-                   logging::info("cached", cached);
+                   if (!cached.is_null())
+                     logging::info("cached", cached);
                    ex->metrics.count_webhook(vapi::end_of_call_report, webhook_outcome::stored);
                    replies::send(*w, replies::to_code(a.what), replies::stored(id), ex);
                  }));
@@ -282,7 +293,7 @@ void routes::get_call(const request& req, writer rsp) {
     // Held by the cache actor until the result is stored or the wait is over.
     ex->route = route_label::get_call_wait;
     vapi_cache::wait_request held{{*id}, *wait, false};
-    caf::anon_send(
+    ask(
       actors_.cache, vapi_cache::wait_atom_v, std::move(held),
       wait_reply_fn([w = share(std::move(rsp)), ex, id = *id](wait_answer a) {
         if (a.what == outcome::busy)
@@ -292,7 +303,7 @@ void routes::get_call(const request& req, writer rsp) {
       }));
     return;
   }
-  caf::anon_send(actors_.cache, caf::get_atom_v, *id,
+  ask(actors_.cache, caf::get_atom_v, *id,
                  reply_fn([w = share(std::move(rsp)), ex, id = *id](answer a) {
                    send_lookup(*w, id, a.body, a.progress, false, ex);
                  }));
@@ -315,7 +326,7 @@ void routes::get_calls(const request& req, writer rsp) {
   if (*wait > std::chrono::seconds(0))
     ex->route = route_label::get_calls_wait;
   vapi_cache::wait_request held{*ids.value, *wait, mode == "any"};
-  caf::anon_send(actors_.cache, vapi_cache::wait_atom_v, std::move(held),
+  ask(actors_.cache, vapi_cache::wait_atom_v, std::move(held),
                  wait_reply_fn([w = share(std::move(rsp)), ex,
                                 ids = std::move(*ids.value)](wait_answer a) {
                    if (a.what == outcome::busy)
@@ -332,7 +343,7 @@ void routes::delete_call(const request& req, writer rsp) {
   auto id = call_id_of(req, rsp, ex);
   if (!id)
     return;
-  caf::anon_send(actors_.cache, caf::delete_atom_v, *id,
+  ask(actors_.cache, caf::delete_atom_v, *id,
                  reply_fn([w = share(std::move(rsp)), ex, id = *id](answer a) {
                    bool gone = a.what == outcome::deleted;
                    if (gone)
@@ -350,7 +361,7 @@ void routes::get_stats(const request& req, writer rsp) {
   auto page = parse_stats_page(query_value(req, "limit"), query_value(req, "cursor"));
   if (!page.value)
     return replies::send_error(rsp, Code::Bad_Request, page.error, ex);
-  caf::anon_send(actors_.cache, vapi_cache::stats_atom_v, std::move(*page.value),
+  ask(actors_.cache, vapi_cache::stats_atom_v, std::move(*page.value),
                  reply_fn([w = share(std::move(rsp)), ex](answer a) {
                    replies::send(*w, replies::to_code(a.what), *a.body, ex);
                  }));
