@@ -10,6 +10,8 @@
 // only the last, works unchanged.
 #include "vapi/call_result.hpp"
 
+#include "vapi/json_render.hpp"
+
 #include <cmath>
 #include <functional>
 #include <initializer_list>
@@ -238,8 +240,10 @@ ordered_json to_call_result(const webhook& report) {
 std::string render_get_body(const ordered_json& call_result) {
   // Invalid UTF-8 cannot come from the parser (it refuses it); replace is a second guard, so
   // rendering never throws.
-  return R"({"success":true,"data":)" +
-         call_result.dump(-1, ' ', false, json::error_handler_t::replace) + "}";
+  std::string body = R"({"success":true,"data":)";
+  append_json(body, call_result);
+  body += '}';
+  return body;
 }
 
 }  // namespace vapi

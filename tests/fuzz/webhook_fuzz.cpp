@@ -5,7 +5,9 @@
 // Besides the sanitizers' findings it checks the contracts the headers promise, and aborts (a
 // crash the fuzzer keeps) when one breaks: parse_webhook never throws, sets exactly one of ok
 // and errors, names a call id only when it is valid; render_get_body never throws and wraps
-// the CallResult in {"success":true,"data":...} with every seed key present.
+// the CallResult in {"success":true,"data":...} with every seed key present; the fast renderer
+// (vapi/json_render) writes exactly the bytes nlohmann's dump writes, for the CallResult and for
+// the whole parsed input.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -15,6 +17,7 @@
 #include <string_view>
 
 #include "vapi/call_result.hpp"
+#include "vapi/json_render.hpp"
 #include "vapi/webhook.hpp"
 
 namespace {
@@ -43,6 +46,9 @@ void check_report(const vapi::webhook& hook) {
   constexpr std::string_view head = R"({"success":true,"data":{)";
   expect(body.compare(0, head.size(), head) == 0 && body.back() == '}',
          "render_get_body is not {\"success\":true,\"data\":{...}}");
+  expect(body == R"({"success":true,"data":)" +
+                   result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "}",
+         "append_json differs from nlohmann's dump for a CallResult");
   // What the cache serves must be JSON a client can read back.
   expect(!nlohmann::json::parse(body, nullptr, false).is_discarded(),
          "render_get_body produced invalid JSON");
@@ -56,6 +62,11 @@ void run(std::string_view input) {
   if (!parsed.ok)
     return;
   const vapi::webhook& hook = *parsed.ok;
+  nlohmann::ordered_json whole = hook.body;  // every kind of value the parser can produce
+  std::string fast;
+  vapi::append_json(fast, whole);
+  expect(fast == whole.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+         "append_json differs from nlohmann's dump for a parsed document");
   expect(hook.body.is_object() && hook.message().is_object(), "ok without an object message");
   expect(hook.call_id.empty() || vapi::is_valid_call_id(hook.call_id),
          "parsed call id is not a valid call id");
