@@ -2,6 +2,8 @@
 // document, so the rule list reads like the contract and a new field is one line.
 #include "vapi/webhook.hpp"
 
+#include "vapi/fast_parse.hpp"
+
 #include <algorithm>
 
 namespace vapi {
@@ -240,14 +242,19 @@ bool nests_too_deep(std::string_view body) {
   return false;
 }
 
-// Parses the body; nullopt with the one error when it is not JSON or nests too deep. Depth is
-// checked first, so no deeply nested tree is ever built (the parser keeps its own stack on the
-// heap, but the serializer and the destructor would recurse once per level).
+// Parses the body; nullopt with the one error when it is not JSON or nests too deep. simdjson
+// checks the depth itself; on the slow path it is checked first, so no deeply nested tree is
+// ever built (nlohmann's parser keeps its stack on the heap, but its serializer and destructor
+// would recurse once per level).
 std::optional<json> parse_document(std::string_view body, std::vector<field_error>& errors) {
+  if (auto doc = fast_parse(body, max_json_depth))
+    return doc;
   if (nests_too_deep(body)) {
     errors.push_back({"", "JSON nested deeper than " + std::to_string(max_json_depth) + " levels"});
     return std::nullopt;
   }
+  // simdjson refused it: nlohmann says why, or takes what only it takes (a byte order mark,
+  // an integer beyond 64 bits).
   json doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     errors.push_back(malformed(body));

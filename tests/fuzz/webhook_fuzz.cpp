@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "vapi/call_result.hpp"
+#include "vapi/fast_parse.hpp"
 #include "vapi/json_render.hpp"
 #include "vapi/webhook.hpp"
 
@@ -54,8 +55,24 @@ void check_report(const vapi::webhook& hook) {
          "render_get_body produced invalid JSON");
 }
 
+// simdjson's tree, copied, must be nlohmann's: both refuse, or both give the same text. (simdjson
+// may refuse what nlohmann takes: parse_webhook then falls back to nlohmann.)
+void check_fast_parse(std::string_view input) {
+  if (input.size() > 4096)
+    return;  // enough for the grammar; keeps each run fast
+  auto fast = vapi::fast_parse(input, vapi::max_json_depth);
+  if (!fast)
+    return;
+  auto reference = nlohmann::json::parse(input.begin(), input.end(), nullptr, false);
+  expect(!reference.is_discarded(), "simdjson took a body nlohmann refuses");
+  expect(fast->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) ==
+           reference.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+         "simdjson's tree differs from nlohmann's");
+}
+
 void run(std::string_view input) {
   (void)vapi::is_valid_call_id(input);
+  check_fast_parse(input);
 
   vapi::parsed_webhook parsed = vapi::parse_webhook(input);
   expect(parsed.ok.has_value() == parsed.errors.empty(), "ok and errors both set, or neither");
