@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""Renders the JSON lines benchmarks/run_all.sh collects as Markdown (benchmarks/RESULTS.md):
+the machine, the commands, one table per load scenario, the other measurements, and the targets
+of issue 7 with the measured value and met / NOT met.
+
+    benchmarks/results.py benchmarks/results/raw.jsonl > benchmarks/RESULTS.md
+
+One JSON object per line. Known kinds:
+  {"kind":"load","scenario":..,"server":"ours|peer|bare","mode":"pinned|unpinned","rps":..,
+   "p50_ms":..,"p99_ms":..,"p999_ms":..,"errors":..,"non2xx":..,"settings":".."}
+  {"kind":"command","text":".."}  {"kind":"note","text":".."}  {"kind":"meta",...}
+  {"kind":"memory","server":..,"bytes_per_entry":..,...}  {"kind":"scale","get_max_ms":..,...}
+Any other kind (long_poll, micro, ...) becomes a table of its own with its keys as columns.
+"""
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+SCENARIOS = {
+    "get_hit": "Cache-hit GET (10,000 preloaded ids)",
+    "get_miss": "Cache-miss GET (ids never stored; 404 is the expected answer)",
+    "post_2k": "Webhook POST, 2 KB report (seed layout)",
+    "post_48k": "Webhook POST, 48 KB report (real layout, 40 turns)",
+    "mix": "Mixed load: 80% hit GET, 10% miss GET, 10% 2 KB POST",
+}
+SERVERS = ["ours", "peer", "bare"]
+MODES = ["pinned", "unpinned"]
+
+
+def read_lines(path):
+    rows, bad = [], 0
+    with (sys.stdin if path == "-" else open(path)) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                bad += 1
+                continue
+            if isinstance(row, dict):
+                rows.append(row)
+    return rows, bad
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def mem_total():
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return "%.1f GiB" % (int(line.split()[1]) / 1024 / 1024)
+    except OSError:
+        pass
+    return "unknown"
+
+
+def git_revision():
+    """The commit checked out, read from .git directly (no git binary needed)."""
+    git = os.path.join(ROOT, ".git")
+    try:
+        if os.path.isfile(git):  # a worktree: "gitdir: <path>"
+            with open(git) as f:
+                git = f.read().split(":", 1)[1].strip()
+        with open(os.path.join(git, "HEAD")) as f:
+            head = f.read().strip()
+        if not head.startswith("ref: "):
+            return head[:12]
+        ref = head[5:]
+        common = git
+        if os.path.exists(os.path.join(git, "commondir")):
+            with open(os.path.join(git, "commondir")) as f:
+                common = os.path.join(git, f.read().strip())
+        for base in (git, common):
+            path = os.path.join(base, ref)
+            if os.path.exists(path):
+                with open(path) as f:
+                    return "%s (%s)" % (f.read().strip()[:12], ref.rsplit("/", 1)[-1])
+        with open(os.path.join(common, "packed-refs")) as f:
+            for line in f:
+                if line.rstrip().endswith(" " + ref):
+                    return "%s (%s)" % (line[:12], ref.rsplit("/", 1)[-1])
+    except (OSError, IndexError):
+        pass
+    return "unknown"
+
+
+def num(v, digits=2):
+    if v is None or v == "":
+        return "–"
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        if abs(v) >= 1000:
+            return f"{v:,.0f}"
+        return f"{v:.{digits}f}"
+    return str(v).replace("|", "\\|").replace("\n", " ")
+
+
+def ratio(a, b):
+    if a is None or b in (None, 0):
+        return None
+    return a / b
+
+
+def median_row(rows):
+    """One row from repeated runs of the same server/mode/scenario: the median of each number."""
+    if len(rows) == 1:
+        return rows[0]
+    out = dict(rows[0])
+    for key in ("rps", "p50_ms", "p99_ms", "p999_ms"):
+        vals = [r[key] for r in rows if isinstance(r.get(key), (int, float))]
+        out[key] = statistics.median(vals) if vals else None
+    for key in ("errors", "non2xx"):
+        out[key] = sum(int(r.get(key) or 0) for r in rows)
+    out["runs"] = len(rows)
+    return out
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: benchmarks/results.py <raw.jsonl | ->")
+    rows, bad = read_lines(sys.argv[1])
+    by_kind = {}
+    for r in rows:
+        by_kind.setdefault(r.get("kind", "unknown"), []).append(r)
+
+    meta = {}
+    for m in by_kind.pop("meta", []):
+        meta.update({k: v for k, v in m.items() if k != "kind"})
+    load = {}
+    for r in by_kind.pop("load", []):
+        load.setdefault((r.get("scenario"), r.get("mode"), r.get("server")), []).append(r)
+    load = {k: median_row(v) for k, v in load.items()}
+    commands = [r.get("text", "") for r in by_kind.pop("command", [])]
+    notes = [r.get("text", "") for r in by_kind.pop("note", [])]
+
+    out = []
+    w = out.append
+    w("# vapi-cache benchmark results")
+    w("")
+    w("Written by `benchmarks/run_all.sh` (rendered by `benchmarks/results.py`); rerun that to "
+      "refresh. The machine is shared and small, so single runs are noisy: compare ratios taken "
+      "in the same run rather than absolute numbers across runs.")
+    w("")
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    w(f"- Date: {meta.get('started_utc', now)}"
+      + (f", {meta['wall_s']} s wall time" if "wall_s" in meta else ""))
+    w(f"- Machine: {os.cpu_count()} CPUs ({cpu_model()}), {mem_total()} RAM, "
+      f"Linux {platform.release()}")
+    w(f"- Revision: {git_revision()}")
+    for key, value in meta.items():
+        if key not in ("started_utc", "wall_s"):
+            w(f"- {key}: {num(value)}")
+    w("")
+
+    if commands:
+        w("## Commands")
+        w("")
+        w("`<port>` is a fresh port per server run; `<scenario>` one of the load scenarios below.")
+        w("")
+        w("```sh")
+        seen = set()
+        for c in commands:
+            if c not in seen:
+                seen.add(c)
+                w(c)
+        w("```")
+        w("")
+
+    if load:
+        w("## Load")
+        w("")
+        w("wrk with 64 keep-alive connections. *pinned*: each server alone on CPU 1 and wrk on "
+          "CPU 0 (per-core numbers); *unpinned*: no affinity, both cores shared by the server and "
+          "wrk. Latencies are wrk's, in ms. The last column is ours' req/s divided by that row's.")
+        w("")
+        # Settings per mode and server; the same for every scenario unless a run changed them.
+        settings = {}
+        for k, v in load.items():
+            if v.get("settings"):
+                settings.setdefault((k[1], k[2]), set()).add(v["settings"])
+        for (mode, server), texts in sorted(settings.items(), key=lambda kv: str(kv[0])):
+            for text in sorted(texts):
+                w(f"- {mode} {server}: {num(text)}")
+        if settings:
+            w("")
+        scenarios = [s for s in SCENARIOS if any(k[0] == s for k in load)]
+        scenarios += sorted({k[0] for k in load} - set(SCENARIOS), key=str)
+        for s in scenarios:
+            w(f"### {s}: {SCENARIOS.get(s, s)}")
+            w("")
+            body = []
+            for mode in MODES + sorted({k[1] for k in load if k[1] not in MODES}, key=str):
+                ours = load.get((s, mode, "ours"))
+                for server in SERVERS + sorted({k[2] for k in load if k[2] not in SERVERS}, key=str):
+                    r = load.get((s, mode, server))
+                    if not r:
+                        continue
+                    rel = "–"
+                    if server != "ours" and ours:
+                        x = ratio(ours.get("rps"), r.get("rps"))
+                        rel = f"**{x:.2f}×**" if x is not None else "–"
+                    body.append([mode, server, num(r.get("rps"), 0), num(r.get("p50_ms")),
+                                 num(r.get("p99_ms")), num(r.get("p999_ms")),
+                                 num(r.get("errors")), num(r.get("non2xx")), rel])
+            w(table(["mode", "server", "req/s", "p50", "p99", "p99.9", "errors", "non-2xx",
+                     "ours ÷ this"], body))
+            w("")
+
+    # Targets of issue 7, from the rows above.
+    targets = []
+
+    def target(name, value, ok, fmt="{:.2f}×"):
+        if value is None:
+            targets.append([name, "not measured", "–"])
+        else:
+            targets.append([name, fmt.format(value), "met" if ok(value) else "**NOT met**"])
+
+    def load_ratio(s, mode, other):
+        a, b = load.get((s, mode, "ours")), load.get((s, mode, other))
+        return ratio(a and a.get("rps"), b and b.get("rps"))
+
+    target("cache-hit GET, per core: ours ÷ peer ≥ 1.0", load_ratio("get_hit", "pinned", "peer"),
+           lambda v: v >= 1.0)
+    target("cache-hit GET, per core: ours ÷ bare Pistache ≥ 0.8",
+           load_ratio("get_hit", "pinned", "bare"), lambda v: v >= 0.8)
+    target("webhook POST 2 KB, per core: ours ÷ peer ≥ 1.5", load_ratio("post_2k", "pinned", "peer"),
+           lambda v: v >= 1.5)
+    target("webhook POST 48 KB, per core: ours ÷ peer ≥ 1.5",
+           load_ratio("post_48k", "pinned", "peer"), lambda v: v >= 1.5)
+    for s in SCENARIOS:
+        target(f"unpinned (both cores) {s}: ours ÷ peer ≥ 1.3", load_ratio(s, "unpinned", "peer"),
+               lambda v: v >= 1.3)
+    for mode in MODES:
+        mix = load.get(("mix", mode, "ours"))
+        p50, p99 = (mix or {}).get("p50_ms"), (mix or {}).get("p99_ms")
+        target(f"mixed load ({mode}), ours: p99 ≤ 5 ms", p99, lambda v: v <= 5.0, "{:.2f} ms")
+        target(f"mixed load ({mode}), ours: p99 ÷ p50 ≤ 2.5", ratio(p99, p50), lambda v: v <= 2.5,
+               "{:.2f}")
+    memory = {r.get("server"): r for r in by_kind.get("memory", [])}
+    mem_ratio = ratio((memory.get("ours") or {}).get("bytes_per_entry"),
+                      (memory.get("peer") or {}).get("bytes_per_entry"))
+    target("memory (RSS) per stored entry: ours ÷ peer ≤ 0.8", mem_ratio, lambda v: v <= 0.8)
+    scale = by_kind.get("scale", [])
+    if scale:
+        worst = max(scale, key=lambda r: r.get("get_max_ms") or 0)
+        entries = worst.get("entries")
+        name = (f"{entries:,} entries stored and expiring: slowest GET ≤ 50 ms"
+                if isinstance(entries, int) else "entries stored and expiring: slowest GET ≤ 50 ms")
+        ok = lambda v: v <= 50 and (not isinstance(entries, int) or entries >= 1_000_000)
+        target(name, worst.get("get_max_ms"), ok, "{:.2f} ms")
+    else:
+        target("1,000,000 entries stored and expiring: slowest GET ≤ 50 ms", None, None)
+
+    w("## Targets")
+    w("")
+    w(table(["target", "measured", "result"], targets))
+    w("")
+
+    # Everything else, each kind as a table with its keys as columns.
+    for kind in sorted(by_kind, key=lambda k: (k != "long_poll", k != "memory", k != "scale", k)):
+        items = by_kind[kind]
+        keys = []
+        for r in items:
+            keys += [k for k in r if k != "kind" and k not in keys]
+        w(f"## {kind.replace('_', ' ').capitalize()}")
+        w("")
+        w(table(keys, [[num(r.get(k)) for k in keys] for r in items]))
+        w("")
+
+    if notes or bad:
+        w("## Notes")
+        w("")
+        for n in notes:
+            w(f"- {n}")
+        if bad:
+            w(f"- {bad} input line(s) were not JSON and were skipped.")
+        w("")
+    sys.stdout.write("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
