@@ -6,22 +6,51 @@
    waiter's 200. Prints p50/p99/max.
 2. Cost of holding WAITERS long-polls: RSS and thread count of the service before and while
    WAITERS requests (distinct calls, ?wait=55) are held.
+3. The issue's scenario: WAITING requests held at once (GET ?wait=55 on distinct call ids), then
+   their ~2 KB end-of-call reports posted at RATE/s (on 4 keep-alive connections, each POST on
+   its own schedule); for each call, the time from sending its POST to its waiter's answer:
+   p50/p99/p99.9/max and how many were answered 200.
+   With --server peer|both, the same against the Fastify seed: it has no long-poll (checked, not
+   assumed), so its equivalent is measured instead: WAITING clients each polling their call every
+   --poll-interval seconds (staggered), latency from the POST to the first poll that finds it.
 
     benchmarks/long_poll.py [build/vapi-cache] [CALLS=1000] [WAITERS=10000]
+                            [--json] [--waiting 5000] [--rate 1000] [--server ours|peer|both]
+                            [--poll-interval 1.0] [--peer-dir ../shared/peers/fastify-seed]
+
+--json prints JSON lines: {"kind":"long_poll",...} per latency measurement (scenario
+"held_calls" for 1., "issue" for 3.) and {"kind":"long_poll_memory",...} for 2.
 """
+import argparse
 import asyncio
 import json
+import math
 import os
 import resource
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import time
 
-binary = sys.argv[1] if len(sys.argv) > 1 else "build/vapi-cache"
-calls = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
-waiters = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPORT_FILE = os.path.join(ROOT, "benchmarks", "data", "report_2k.json")
+
+parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+parser.add_argument("binary", nargs="?", default="build/vapi-cache")
+parser.add_argument("calls", nargs="?", type=int, default=1000)
+parser.add_argument("waiters", nargs="?", type=int, default=10000)
+parser.add_argument("--json", action="store_true", help="JSON lines instead of prose")
+parser.add_argument("--waiting", type=int, default=5000, help="held requests in scenario 3")
+parser.add_argument("--rate", type=float, default=1000, help="reports per second in scenario 3")
+parser.add_argument("--server", choices=["ours", "peer", "both"], default="ours")
+parser.add_argument("--poll-interval", type=float, default=1.0,
+                    help="the seed's polling equivalent: seconds between one client's polls")
+parser.add_argument("--peer-dir", default=os.path.join(os.path.dirname(ROOT), "shared", "peers",
+                                                       "fastify-seed"))
+options = parser.parse_args()
+binary, calls, waiters = options.binary, options.calls, options.waiters
 
 
 def free_port():
@@ -45,6 +74,36 @@ def report(call_id):
                                    "call": {"id": call_id}}}).encode()
     return (b"POST /api/v1/vapi/webhook HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+
+def report_2k_template():
+    """(prefix, suffix) around the call id of the 2 KB report: benchmarks/data/report_2k.json
+    (placeholder CALL_ID) when present, else the body of benchmarks/wrk/post_report.lua."""
+    if os.path.exists(REPORT_FILE):
+        with open(REPORT_FILE, "rb") as f:
+            text = f.read().strip()
+        if text.count(b"CALL_ID") == 1:
+            prefix, _, suffix = text.partition(b"CALL_ID")
+            return prefix, suffix
+    transcript = "AI: Hello, is this Joe's Plumbing? Customer: Yes, how can I help? " * 22
+    body = json.dumps({"message": {"type": "end-of-call-report", "call": {
+        "id": "CALL_ID", "status": "ended", "endedReason": "customer-ended-call",
+        "transcript": transcript, "summary": "Customer inquiry about pricing", "cost": 0.45,
+        "startedAt": "2025-01-15T10:00:00Z", "endedAt": "2025-01-15T10:05:30Z",
+        "analysis": {"summary": "Customer confirmed availability",
+                     "structuredData": {"availability": "available",
+                                        "estimated_rate": "$100/hour", "recommended": True}},
+        "metadata": {"providerName": "Joe's Plumbing", "providerPhone": "+15551234567",
+                     "serviceNeeded": "plumbing", "location": "Greenville, SC",
+                     "userCriteria": "Need same-day service"}}}}, separators=(",", ":")).encode()
+    prefix, _, suffix = body.partition(b"CALL_ID")
+    return prefix, suffix
+
+
+def report_2k(template, call_id):
+    body = template[0] + call_id.encode() + template[1]
+    return (b"POST /api/v1/vapi/webhook HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)) + body
 
 
 async def read_response(reader):
@@ -105,29 +164,247 @@ async def many_waiters(port, pid):
     return before, during
 
 
+# ---- scenario 3 (the issue): WAITING held, reports posted at RATE/s ----
+
+def pct(sorted_ms, q):
+    return round(sorted_ms[max(0, math.ceil(q * len(sorted_ms)) - 1)], 3) if sorted_ms else None
+
+
+async def metric(port, name):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /metrics HTTP/1.1\r\nHost: b\r\n\r\n")
+    _, body = await read_response(reader)
+    writer.close()
+    for line in body.split(b"\n"):
+        if line.startswith(name.encode() + b" "):
+            return float(line.split()[1])
+    raise RuntimeError(f"no {name} in /metrics")
+
+
+async def post_on_schedule(port, ids, rate, connections=4):
+    """POSTs one 2 KB report per id, id i at start + i/rate (connection i % connections sends it
+    and waits for its answer before its next). Returns the send times, the POSTs' own latencies,
+    the statuses and the achieved rate."""
+    template = report_2k_template()
+    sent, post_ms, statuses = {}, [], []
+    start = time.perf_counter() + 0.05
+
+    async def worker(k):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(k, len(ids), connections):
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            request = report_2k(template, ids[i])
+            t0 = sent[ids[i]] = time.perf_counter()
+            writer.write(request)
+            status, _ = await read_response(reader)
+            post_ms.append((time.perf_counter() - t0) * 1000)
+            statuses.append(status)
+        writer.close()
+
+    await asyncio.gather(*(worker(k) for k in range(connections)))
+    achieved = len(ids) / (max(sent.values()) - min(sent.values()) or 1) if sent else 0
+    return sent, sorted(post_ms), statuses, achieved
+
+
+async def issue_ours(port, waiting, rate):
+    ids = [f"issue-{i}" for i in range(waiting)]
+    held = []
+    for first in range(0, waiting, 500):
+        held += await asyncio.gather(*(hold(port, ids[i], 55)
+                                       for i in range(first, min(waiting, first + 500))))
+    deadline = time.perf_counter() + 30
+    while await metric(port, "vapi_cache_waiters") != waiting:  # all registered with the cache
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the service did not register every waiter in 30 s")
+        await asyncio.sleep(0.1)
+    received = {}
+
+    async def receive(call_id, reader):
+        try:
+            status, _ = await read_response(reader)
+            received[call_id] = (status, time.perf_counter())
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+
+    tasks = [asyncio.create_task(receive(ids[i], r)) for i, (r, _) in enumerate(held)]
+    sent, post_ms, statuses, achieved = await post_on_schedule(port, ids, rate)
+    await asyncio.wait(tasks, timeout=10)  # waiters still unanswered by then count as missing
+    for t in tasks:
+        t.cancel()
+    for _, w in held:
+        w.close()
+    ms = sorted((t - sent[c]) * 1000 for c, (s, t) in received.items() if s == 200 and c in sent)
+    other = {}
+    for s, _ in received.values():
+        if s != 200:
+            other[str(s)] = other.get(str(s), 0) + 1
+    return {"kind": "long_poll", "server": "ours", "scenario": "issue", "waiting": waiting,
+            "post_rate": rate, "achieved_rate": round(achieved),
+            "answered": sum(1 for s, _ in received.values() if s == 200),
+            "answered_not_200": other,
+            "p50_ms": pct(ms, 0.5), "p99_ms": pct(ms, 0.99), "p999_ms": pct(ms, 0.999),
+            "max_ms": pct(ms, 1.0), "post_p50_ms": pct(post_ms, 0.5),
+            "post_p99_ms": pct(post_ms, 0.99), "post_not_200": sum(s != 200 for s in statuses)}
+
+
+async def peer_has_long_poll(port):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    t0 = time.perf_counter()
+    writer.write(b"GET /api/v1/vapi/calls/long-poll-check?wait=2 HTTP/1.1\r\nHost: b\r\n\r\n")
+    status, _ = await read_response(reader)
+    writer.close()
+    return time.perf_counter() - t0 > 1.5, status
+
+
+async def issue_peer_polling(port, waiting, rate, interval):
+    """The seed has no ?wait: WAITING clients poll their call every `interval` s instead."""
+    ids = [f"issue-{i}" for i in range(waiting)]
+    conns = []
+    for first in range(0, waiting, 500):
+        conns += await asyncio.gather(*(asyncio.open_connection("127.0.0.1", port)
+                                        for _ in range(first, min(waiting, first + 500))))
+    found, polls, stop = {}, [0], [False]
+    begin = time.perf_counter()
+
+    async def poller(i, reader, writer):
+        request = f"GET /api/v1/vapi/calls/{ids[i]} HTTP/1.1\r\nHost: b\r\n\r\n".encode()
+        next_poll = begin + interval * i / waiting  # staggered over one interval
+        while not stop[0]:
+            await asyncio.sleep(max(0.0, next_poll - time.perf_counter()))
+            writer.write(request)
+            status, _ = await read_response(reader)
+            polls[0] += 1
+            if status == 200:
+                found[ids[i]] = time.perf_counter()
+                return
+            next_poll += interval
+
+    tasks = [asyncio.create_task(poller(i, r, w)) for i, (r, w) in enumerate(conns)]
+    await asyncio.sleep(interval + 0.5)  # every client polling before the first report
+    polls_before, t_before = polls[0], time.perf_counter()
+    sent, post_ms, statuses, achieved = await post_on_schedule(port, ids, rate)
+    await asyncio.wait(tasks, timeout=interval + 10)
+    poll_rate = (polls[0] - polls_before) / (time.perf_counter() - t_before)
+    stop[0] = True
+    for t in tasks:
+        t.cancel()
+    for _, w in conns:
+        w.close()
+    ms = sorted((found[c] - sent[c]) * 1000 for c in found if c in sent)
+    return {"kind": "long_poll", "server": "peer", "scenario": "issue", "waiting": waiting,
+            "post_rate": rate, "achieved_rate": round(achieved),
+            "peer": "no long-poll in the seed",
+            "equivalent": f"{waiting} clients polling every {interval:g} s", "answered": len(ms),
+            "p50_ms": pct(ms, 0.5), "p99_ms": pct(ms, 0.99), "p999_ms": pct(ms, 0.999),
+            "max_ms": pct(ms, 1.0), "polls_per_second": round(poll_rate),
+            "post_p50_ms": pct(post_ms, 0.5), "post_p99_ms": pct(post_ms, 0.99),
+            "post_not_200": sum(s != 200 for s in statuses)}
+
+
+# ---- servers ----
+
+def wait_port(port, proc, seconds):
+    deadline = time.monotonic() + seconds
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {proc.returncode} before listening")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nothing listening on port {port} after {seconds} s")
+            time.sleep(0.05)
+
+
+def stop(proc):
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        except ProcessLookupError:
+            pass
+
+
+def emit(line, prose):
+    print(json.dumps(line) if options.json else prose, flush=True)
+
+
+def run_ours():
+    port = free_port()
+    env = dict(os.environ, LOG_LEVEL="warn",
+               MAX_WAITERS=str(max(waiters, calls, options.waiting) + 10))
+    svc = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port)], env=env,
+                           start_new_session=True)
+    try:
+        wait_port(port, svc, 10)
+        ok, ms = asyncio.run(latency(port))
+        emit({"kind": "long_poll", "server": "ours", "scenario": "held_calls", "waiting": calls,
+              "post_rate": 1000, "answered": ok, "p50_ms": round(statistics.median(ms), 3),
+              "p99_ms": pct(ms, 0.99), "p999_ms": pct(ms, 0.999), "max_ms": round(ms[-1], 3)},
+             f"webhook POST -> long-poll reply, {calls} calls held at once, posted at ~1,000/s: "
+             f"{ok}/{calls} answered 200; p50 {statistics.median(ms):.2f} ms, "
+             f"p99 {ms[int(len(ms) * 0.99) - 1]:.2f} ms, max {ms[-1]:.2f} ms")
+        (rss0, thr0), (rss1, thr1) = asyncio.run(many_waiters(port, svc.pid))
+        emit({"kind": "long_poll_memory", "server": "ours", "waiters": waiters,
+              "rss_before_kb": rss0, "rss_during_kb": rss1,
+              "kib_per_waiter": round((rss1 - rss0) / waiters, 2), "threads_before": thr0,
+              "threads_during": thr1},
+             f"{waiters} long-polls held: RSS {rss0 / 1024:.1f} MiB -> {rss1 / 1024:.1f} MiB "
+             f"(+{(rss1 - rss0) / waiters:.2f} KiB per waiter), threads {thr0} -> {thr1}")
+    finally:
+        stop(svc)
+    # A fresh server: the service keeps a closed client's long-poll (and its MAX_WAITERS slot)
+    # until its wait is over, so the waiters of measurement 2 would still be counted.
+    port = free_port()
+    svc = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port)], env=env,
+                           start_new_session=True)
+    try:
+        wait_port(port, svc, 10)
+        r = asyncio.run(issue_ours(port, options.waiting, options.rate))
+        emit(r, f"{r['waiting']} long-polls held, 2 KB reports posted at {r['achieved_rate']}/s "
+                f"(target {r['post_rate']:g}): {r['answered']}/{r['waiting']} answered 200; "
+                f"POST -> reply p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, p99.9 "
+                f"{r['p999_ms']} ms, max {r['max_ms']} ms (the POSTs themselves: p50 "
+                f"{r['post_p50_ms']} ms, p99 {r['post_p99_ms']} ms)")
+    finally:
+        stop(svc)
+
+
+def run_peer():
+    port = free_port()
+    peer = subprocess.Popen([os.path.join(options.peer_dir, "start.sh")],
+                            env=dict(os.environ, PORT=str(port)), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_port(port, peer, 120)
+        has_wait, _ = asyncio.run(peer_has_long_poll(port))
+        if has_wait:
+            emit({"kind": "long_poll", "server": "peer", "scenario": "issue",
+                  "peer": "the seed honours ?wait, but this script measures its polling only"},
+                 "the seed held a ?wait request: it has a long-poll now; measure it like ours")
+            return
+        r = asyncio.run(issue_peer_polling(port, options.waiting, options.rate,
+                                           options.poll_interval))
+        emit(r, f"seed (no long-poll): {r['equivalent']}, 2 KB reports posted at "
+                f"{r['achieved_rate']}/s: {r['answered']}/{r['waiting']} found; POST -> found "
+                f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, p99.9 {r['p999_ms']} ms, max "
+                f"{r['max_ms']} ms, at {r['polls_per_second']} polls/s")
+    finally:
+        stop(peer)
+
+
 def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
-    port = free_port()
-    env = dict(os.environ, LOG_LEVEL="warn", MAX_WAITERS=str(max(waiters, calls) + 10))
-    svc = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port)], env=env)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port)).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        ok, ms = asyncio.run(latency(port))
-        print(f"webhook POST -> long-poll reply, {calls} calls held at once, posted at ~1,000/s: "
-              f"{ok}/{calls} answered 200; p50 {statistics.median(ms):.2f} ms, "
-              f"p99 {ms[int(len(ms) * 0.99) - 1]:.2f} ms, max {ms[-1]:.2f} ms")
-        (rss0, thr0), (rss1, thr1) = asyncio.run(many_waiters(port, svc.pid))
-        print(f"{waiters} long-polls held: RSS {rss0 / 1024:.1f} MiB -> {rss1 / 1024:.1f} MiB "
-              f"(+{(rss1 - rss0) / waiters:.2f} KiB per waiter), threads {thr0} -> {thr1}")
-    finally:
-        svc.terminate()
-        svc.wait(timeout=30)
+    if options.server in ("ours", "both"):
+        run_ours()
+    if options.server in ("peer", "both"):
+        run_peer()
 
 
 if __name__ == "__main__":

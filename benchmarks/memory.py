@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Resident memory per stored result, for this service and the Fastify seed (README, "Performance").
+
+Starts each server fresh on a free loopback port, stores a 100-report warm-up, reads VmRSS, stores
+ENTRIES realistic ~2 KB end-of-call reports under distinct call ids (8 keep-alive connections,
+64 pipelined requests per write), checks that a few of them are served, waits 1 s and reads VmRSS
+again: bytes_per_entry = (after - before) * 1024 / ENTRIES.
+
+    benchmarks/memory.py [--json] [--entries 100000] [--server ours|peer|both]
+                         [--binary build/vapi-cache] [--peer-dir ../shared/peers/fastify-seed]
+
+Ours runs with LOG_LEVEL=warn HTTP_THREADS=1 ACTOR_THREADS=1 CACHE_TTL_SECONDS=3600; the seed
+with PORT and CACHE_TTL_SECONDS=3600 (its RSS is read from its node process).
+"""
+import argparse
+import asyncio
+import json
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPORT_FILE = os.path.join(ROOT, "benchmarks", "data", "report_2k.json")
+TRANSCRIPT = "AI: Hello, is this Joe's Plumbing? Customer: Yes, how can I help? " * 22
+
+
+def report_template():
+    """(prefix, suffix) of the 2 KB report around its call id: benchmarks/data/report_2k.json
+    (placeholder CALL_ID) when present, else the body of benchmarks/wrk/post_report.lua."""
+    if os.path.exists(REPORT_FILE):
+        with open(REPORT_FILE, "rb") as f:
+            text = f.read().strip()
+        if text.count(b"CALL_ID") == 1:
+            prefix, _, suffix = text.partition(b"CALL_ID")
+            return prefix, suffix
+    body = json.dumps({"message": {"type": "end-of-call-report", "call": {
+        "id": "CALL_ID", "status": "ended", "endedReason": "customer-ended-call",
+        "transcript": TRANSCRIPT, "summary": "Customer inquiry about pricing", "cost": 0.45,
+        "startedAt": "2025-01-15T10:00:00Z", "endedAt": "2025-01-15T10:05:30Z",
+        "analysis": {"summary": "Customer confirmed availability",
+                     "structuredData": {"availability": "available",
+                                        "estimated_rate": "$100/hour", "recommended": True}},
+        "metadata": {"providerName": "Joe's Plumbing", "providerPhone": "+15551234567",
+                     "serviceNeeded": "plumbing", "location": "Greenville, SC",
+                     "userCriteria": "Need same-day service"}}}}, separators=(",", ":")).encode()
+    prefix, _, suffix = body.partition(b"CALL_ID")
+    return prefix, suffix
+
+
+def post_request(prefix, suffix, call_id):
+    body = prefix + call_id.encode() + suffix
+    return (b"POST /api/v1/vapi/webhook HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)) + body
+
+
+class Responses:
+    """Reads pipelined HTTP/1.1 responses (Content-Length framed) off one connection."""
+
+    def __init__(self, reader):
+        self.reader, self.buf = reader, b""
+
+    async def read(self, count):
+        statuses = []
+        while True:
+            pos, buf = 0, self.buf
+            while len(statuses) < count:
+                end = buf.find(b"\r\n\r\n", pos)
+                if end < 0:
+                    break
+                head = buf[pos:end].lower()
+                at = head.find(b"content-length:")
+                if at < 0:
+                    raise RuntimeError("response without Content-Length: %r" % head[:200])
+                line_end = head.find(b"\r\n", at)
+                length = int(head[at + 15:line_end if line_end >= 0 else None])
+                if end + 4 + length > len(buf):
+                    break
+                statuses.append(int(buf[pos + 9:pos + 12]))
+                pos = end + 4 + length
+            self.buf = buf[pos:]
+            if len(statuses) == count:
+                return statuses
+            data = await self.reader.read(1 << 18)
+            if not data:
+                raise RuntimeError("server closed the connection")
+            self.buf += data
+
+
+async def store(port, ids, template, connections=8, batch=64):
+    """POSTs one report per id, pipelined; returns the seconds taken. Every answer must be 200."""
+    prefix, suffix = template
+    shares = [ids[i::connections] for i in range(connections)]
+
+    async def one(share):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        responses = Responses(reader)
+        bad = 0
+        for start in range(0, len(share), batch):
+            chunk = share[start:start + batch]
+            writer.write(b"".join(post_request(prefix, suffix, i) for i in chunk))
+            statuses = await responses.read(len(chunk))
+            bad += sum(1 for s in statuses if s != 200)
+        writer.close()
+        return bad
+
+    t0 = time.perf_counter()
+    bad = sum(await asyncio.gather(*(one(s) for s in shares if s)))
+    seconds = time.perf_counter() - t0
+    if bad:
+        raise RuntimeError(f"{bad} of {len(ids)} webhook POSTs were not answered 200")
+    return seconds
+
+
+async def get_statuses(port, ids):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    responses = Responses(reader)
+    out = []
+    for i in ids:
+        writer.write(f"GET /api/v1/vapi/calls/{i} HTTP/1.1\r\nHost: b\r\n\r\n".encode())
+        out += await responses.read(1)
+    writer.close()
+    return out
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, proc, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with code {proc.returncode} before listening")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listening on port {port} after {seconds} s")
+
+
+def descendants(pid):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def process_named(root_pid, name):
+    for pid in descendants(root_pid):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() == name:
+                    return pid
+        except OSError:
+            pass
+    raise RuntimeError(f"no {name} process under pid {root_pid}")
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+class Server:
+    """A server process in its own session, stopped (the whole group) on exit."""
+
+    def __init__(self, kind, args):
+        self.kind, self.port = kind, free_port()
+        if kind == "ours":
+            env = dict(os.environ, LOG_LEVEL="warn", HTTP_THREADS="1", ACTOR_THREADS="1",
+                       CACHE_TTL_SECONDS="3600")
+            cmd = [args.binary, "--host", "127.0.0.1", "--port", str(self.port)]
+            name, startup = os.path.basename(args.binary)[:15], 10
+        else:
+            env = dict(os.environ, PORT=str(self.port), CACHE_TTL_SECONDS="3600")
+            cmd = [os.path.join(args.peer_dir, "start.sh")]
+            name, startup = "node", 120
+        self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        wait_port(self.port, self.proc, startup)
+        self.pid = process_named(self.proc.pid, name)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            except ProcessLookupError:
+                pass
+
+
+def measure(kind, args, template):
+    server = Server(kind, args)
+    try:
+        asyncio.run(store(server.port, [f"warm-{i}" for i in range(100)], template, 4, 25))
+        time.sleep(0.5)
+        before = rss_kb(server.pid)
+        ids = [f"mem-{i:07d}" for i in range(args.entries)]
+        seconds = asyncio.run(store(server.port, ids, template))
+        sample = ids[:: max(1, len(ids) // 10)][:10] + [ids[-1]]
+        statuses = asyncio.run(get_statuses(server.port, sample + ["mem-missing"]))
+        if statuses != [200] * len(sample) + [404]:
+            raise RuntimeError(f"{kind}: spot-check GETs answered {statuses}")
+        time.sleep(1.0)
+        after = rss_kb(server.pid)
+    finally:
+        server.stop()
+    return {"kind": "memory", "server": kind, "entries": args.entries, "rss_before_kb": before,
+            "rss_after_kb": after,
+            "bytes_per_entry": round((after - before) * 1024 / args.entries, 1),
+            "store_seconds": round(seconds, 2),
+            "body_bytes": len(template[0]) + len(template[1]) + len("mem-0000000")}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--json", action="store_true", help="one JSON line per result")
+    p.add_argument("--entries", type=int, default=100000)
+    p.add_argument("--server", choices=["ours", "peer", "both"], default="both")
+    p.add_argument("--binary", default=os.path.join(ROOT, "build", "vapi-cache"))
+    p.add_argument("--peer-dir", default=os.path.join(os.path.dirname(ROOT), "shared", "peers",
+                                                      "fastify-seed"))
+    args = p.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+    template = report_template()
+    results = {}
+    for kind in (["ours", "peer"] if args.server == "both" else [args.server]):
+        r = results[kind] = measure(kind, args, template)
+        if args.json:
+            print(json.dumps(r), flush=True)
+        else:
+            print(f"{kind:5}: {r['entries']} reports of {r['body_bytes']} B stored in "
+                  f"{r['store_seconds']:.1f} s; RSS {r['rss_before_kb'] / 1024:.1f} MiB -> "
+                  f"{r['rss_after_kb'] / 1024:.1f} MiB = {r['bytes_per_entry']:.0f} bytes per entry",
+                  flush=True)
+    if len(results) == 2:
+        ratio = results["ours"]["bytes_per_entry"] / results["peer"]["bytes_per_entry"]
+        if args.json:
+            print(json.dumps({"kind": "memory_ratio", "ours_over_peer": round(ratio, 3)}))
+        else:
+            print(f"bytes per entry, ours / seed: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
