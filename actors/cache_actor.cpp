@@ -38,6 +38,7 @@ struct cache_state {
   std::unordered_map<std::string, progress_entry> progress;  // never holds an id of entries
   uint64_t next_generation = 0;  // one sequence for both maps, so an expiry names one record
   waiters waiting;                // long-polls held until a result or their timeout
+  std::unordered_map<uint64_t, uint64_t> tickets;  // a held wait's ticket -> its waiter
   cache_counters counters;        // this actor's own events (actors/cache_metrics.hpp)
   size_t stored_bytes = 0;        // of every entry's body
   clock_point started_at;
@@ -203,11 +204,14 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
       auto ids = req.call_ids;  // kept for the answer; the waiter keeps its own copy
       auto waiter = state.waiting.add(
         std::move(req.call_ids), std::move(bodies), req.any,
-        [self, ids = std::move(ids), reply = std::move(reply)](std::vector<body_ptr> got,
-                                                               waiters::ending why) {
+        [self, ids = std::move(ids), reply = std::move(reply),
+         ticket = req.ticket](std::vector<body_ptr> got, waiters::ending why) {
           count_wait_end(self->state.counters, why);
+          self->state.tickets.erase(ticket);
           reply(wait_answer{outcome::waited, lookups(self, ids, std::move(got))});
         });
+      if (req.ticket != 0)
+        state.tickets[req.ticket] = waiter;
       self->delayed_send(self, req.timeout, wait_over_atom_v, waiter);
     },
     [=, &counters](wait_over_atom, uint64_t waiter) {
@@ -217,6 +221,19 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
     [=, &counters](wait_over_atom) {
       ++counters.messages_processed;
       self->state.waiting.expire_all();
+    },
+    // Without this, a client that gives up and reconnects leaves its wait holding a slot until
+    // the wait's own timeout, and enough of them fill MAX_WAITERS.
+    [=, &counters](wait_gone_atom, const std::vector<uint64_t>& tickets) {
+      ++counters.messages_processed;
+      auto& state = self->state;
+      for (uint64_t ticket : tickets) {
+        auto it = state.tickets.find(ticket);
+        if (it == state.tickets.end())
+          continue;  // answered already
+        counters.waits_abandoned += state.waiting.drop(it->second);
+        state.tickets.erase(it);
+      }
     },
     [=, &counters](expire_atom, const std::string& id, uint64_t gen) {
       ++counters.messages_processed;

@@ -23,6 +23,7 @@ struct cache_counters {
   uint64_t waits_timed_out = 0;  // their time ran out first
   uint64_t waits_refused = 0;    // too many were held already
   uint64_t waits_released = 0;   // answered early at shutdown
+  uint64_t waits_abandoned = 0;  // dropped unanswered: the client disconnected
   uint64_t messages_processed = 0;  // by the cache actor, of every kind
 
   // Seconds from storing a result to its first retrieval: the seed's "average TTL before

@@ -22,6 +22,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(vapi_cache, caf::first_custom_type_id)
   CAF_ADD_ATOM(vapi_cache, vapi_cache, wait_atom, "wait")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, wait_over_atom, "wait_over")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, metrics_atom, "metrics")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, wait_gone_atom, "wait_gone")
 CAF_END_TYPE_ID_BLOCK(vapi_cache)
 
 namespace vapi_cache {
@@ -69,6 +70,7 @@ struct wait_request {
   std::vector<std::string> call_ids;  // distinct
   caf::timespan timeout;              // 0: answer at once with what is cached
   bool any = false;                   // false: until all are in
+  uint64_t ticket = 0;  // names this wait in a later wait_gone (its client left); 0: none
 };
 
 using cache_actor = caf::typed_actor<
@@ -82,6 +84,8 @@ using cache_actor = caf::typed_actor<
   caf::reacts_to<wait_atom, wait_request, wait_reply_fn>,
   caf::reacts_to<wait_over_atom, uint64_t /*waiter*/>,  // its own timer
   caf::reacts_to<wait_over_atom>,  // at shutdown: answer every waiter now
+  // The clients of these waits (by ticket) have disconnected: drop them unanswered.
+  caf::reacts_to<wait_gone_atom, std::vector<uint64_t>>,
   caf::reacts_to<expire_atom, std::string /*call_id*/, uint64_t /*generation*/>,  // own timer
   // Asked by the probe actor (actors/probe_actor.hpp) with a deadline, so these are CAF
   // requests rather than reply_fn messages: a cache that does not answer in time is news.

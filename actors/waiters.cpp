@@ -47,7 +47,19 @@ void waiters::expire_all() {
     complete(waiting_.begin()->first, ending::released);
 }
 
+bool waiters::drop(waiter_id id) {
+  if (!waiting_.count(id))
+    return false;
+  unlink(id);  // its done function goes with it, uncalled
+  return true;
+}
+
 void waiters::complete(waiter_id id, ending why) {
+  auto w = unlink(id);
+  w.done(std::move(w.bodies), why);
+}
+
+waiters::waiter waiters::unlink(waiter_id id) {
   auto node = waiting_.extract(id);
   auto& w = node.mapped();
   for (size_t i = 0; i < w.calls.size(); ++i) {
@@ -61,7 +73,7 @@ void waiters::complete(waiter_id id, ending why) {
     if (ids.empty())
       by_call_.erase(it);
   }
-  w.done(std::move(w.bodies), why);
+  return std::move(w);
 }
 
 }  // namespace vapi_cache

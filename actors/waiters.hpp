@@ -35,6 +35,9 @@ class waiters {
   // Completes every waiter with what it has (at shutdown, so no request is left hanging).
   void expire_all();
 
+  // Forgets the waiter without calling it (its client has gone). False if it had completed.
+  bool drop(waiter_id id);
+
   size_t size() const { return waiting_.size(); }
 
  private:
@@ -47,6 +50,7 @@ class waiters {
   };
 
   void complete(waiter_id id, ending why);
+  waiter unlink(waiter_id id);  // removes it from both maps
 
   waiter_id next_id_ = 0;
   std::unordered_map<waiter_id, waiter> waiting_;

@@ -9,6 +9,7 @@
 #include "http/extra_headers.hpp"
 #include "http/replies.hpp"
 #include "http/request_id.hpp"
+#include "http/wait_tickets.hpp"
 #include "logging/log.hpp"
 
 namespace http {
@@ -151,8 +152,19 @@ class connection_handler::sink final : public framing_sink {
 
 connection_handler::connection_handler(std::shared_ptr<Rest::Router> router,
                                        std::shared_ptr<lifecycle> life, http_metrics& metrics,
-                                       framing_limits limits)
-  : router_(std::move(router)), life_(std::move(life)), metrics_(metrics), limits_(limits) {}
+                                       vapi_cache::cache_actor cache, framing_limits limits)
+  : router_(std::move(router)),
+    life_(std::move(life)),
+    metrics_(metrics),
+    cache_(std::move(cache)),
+    limits_(limits) {}
+
+void connection_handler::onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) {
+  auto tickets = wait_tickets_of(peer);
+  if (!tickets.empty())
+    caf::anon_send<caf::message_priority::high>(cache_, vapi_cache::wait_gone_atom_v,
+                                                std::move(tickets));
+}
 
 void connection_handler::onRequest(const Http::Request& request, Http::ResponseWriter response) {
   auto token = life_->hold();  // covers the gap until the route holds its own

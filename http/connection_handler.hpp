@@ -9,6 +9,7 @@
 
 #include <memory>
 
+#include "actors/messages.hpp"
 #include "http/http_metrics.hpp"
 #include "http/lifecycle.hpp"
 #include "http/request_framing.hpp"
@@ -21,7 +22,7 @@ class connection_handler : public Pistache::Http::Handler {
 
   connection_handler(std::shared_ptr<Pistache::Rest::Router> router,
                      std::shared_ptr<lifecycle> life, http_metrics& metrics,
-                     framing_limits limits);
+                     vapi_cache::cache_actor cache, framing_limits limits);
 
   void onRequest(const Pistache::Http::Request& request,
                  Pistache::Http::ResponseWriter response) override;
@@ -31,10 +32,13 @@ class connection_handler : public Pistache::Http::Handler {
   // Replaces Pistache's own input handling (see request_framing.hpp for why).
   void onInput(const char* buffer, size_t len,
                const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
+  // Tells the cache to drop the connection's held long-polls (http/wait_tickets.hpp).
+  void onDisconnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
 
   std::shared_ptr<Pistache::Rest::Router> router_;
   std::shared_ptr<lifecycle> life_;
   http_metrics& metrics_;
+  vapi_cache::cache_actor cache_;
   framing_limits limits_;
 };
 

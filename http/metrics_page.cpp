@@ -50,6 +50,7 @@ void write_cache(prometheus_text& out, const vapi_cache::cache_metrics& m) {
   out.sample({{"outcome", "timed_out"}}, d(c.waits_timed_out));
   out.sample({{"outcome", "refused"}}, d(c.waits_refused));
   out.sample({{"outcome", "released"}}, d(c.waits_released));
+  out.sample({{"outcome", "abandoned"}}, d(c.waits_abandoned));
   one(out, "vapi_cache_actor_mailbox_messages", metric_type::gauge,
       "Messages queued in the actor's mailbox when it answered the scrape.", d(m.mailbox),
       {{"actor", "cache"}});

@@ -11,6 +11,7 @@
 #include "http/replies.hpp"
 #include "http/request_id.hpp"
 #include "http/route_support.hpp"
+#include "http/wait_tickets.hpp"
 #include "logging/log.hpp"
 #include "vapi/call_result.hpp"
 
@@ -292,7 +293,7 @@ void routes::get_call(const request& req, writer rsp) {
   if (*wait > std::chrono::seconds(0)) {
     // Held by the cache actor until the result is stored or the wait is over.
     ex->route = route_label::get_call_wait;
-    vapi_cache::wait_request held{{*id}, *wait, false};
+    vapi_cache::wait_request held{{*id}, *wait, false, new_wait_ticket(rsp.peer())};
     ask(
       actors_.cache, vapi_cache::wait_atom_v, std::move(held),
       wait_reply_fn([w = share(std::move(rsp)), ex, id = *id](wait_answer a) {
@@ -323,9 +324,11 @@ void routes::get_calls(const request& req, writer rsp) {
   auto ids = parse_ids(query_value(req, "ids"), max_batch_ids);
   if (!ids.value)
     return replies::send_error(rsp, Code::Bad_Request, ids.error, ex);
-  if (*wait > std::chrono::seconds(0))
-    ex->route = route_label::get_calls_wait;
   vapi_cache::wait_request held{*ids.value, *wait, mode == "any"};
+  if (*wait > std::chrono::seconds(0)) {
+    ex->route = route_label::get_calls_wait;
+    held.ticket = new_wait_ticket(rsp.peer());
+  }
   ask(actors_.cache, vapi_cache::wait_atom_v, std::move(held),
                  wait_reply_fn([w = share(std::move(rsp)), ex,
                                 ids = std::move(*ids.value)](wait_answer a) {

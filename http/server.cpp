@@ -32,7 +32,7 @@ server::server(const config::settings& s, route_targets actors)
   : life_(std::make_shared<lifecycle>()),
     metrics_(std::make_unique<http_metrics>()),
     router_(std::make_shared<Pistache::Rest::Router>()),
-    routes_(std::move(actors), life_, *metrics_, access_of(s), wait_rules{s.max_wait}),
+    routes_(actors, life_, *metrics_, access_of(s), wait_rules{s.max_wait}),  // (a copy: used below)
     endpoint_(address_of(s)) {
   framing_limits limits{max_header_bytes, s.max_body_bytes};
   // Pistache times a connection from the end of its last request, even while that request is
@@ -55,7 +55,8 @@ server::server(const config::settings& s, route_targets actors)
   endpoint_.init(options);
   routes_.bind(*router_);
   endpoint_.setHandler(
-    Pistache::Http::make_handler<connection_handler>(router_, life_, *metrics_, limits));
+    Pistache::Http::make_handler<connection_handler>(router_, life_, *metrics_, actors.cache,
+                                                     limits));
 }
 
 server::~server() { stop(); }

@@ -480,3 +480,29 @@ TEST_F(CacheCountersTest, StatsPagesWalkEveryEntryOnce) {
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"call-0", "call-1", "call-2", "call-3", "call-4"}));
 }
+
+TEST_F(CacheCountersTest, AWaitWhoseClientLeftIsDroppedUnansweredAndFreesItsSlot) {
+  auto send_wait = [&](const std::string& id, uint64_t ticket) {
+    auto slot = std::make_shared<std::optional<vapi_cache::wait_answer>>();
+    vapi_cache::wait_request req{{id}, 30s, false, ticket};
+    caf::anon_send(cache_, vapi_cache::wait_atom_v, std::move(req),
+                   vapi_cache::wait_reply_fn([slot](vapi_cache::wait_answer a) { *slot = a; }));
+    sched_.run();
+    return slot;
+  };
+  auto left = send_wait("a", 7);
+  auto stays = send_wait("a", 8);
+  EXPECT_EQ(metrics().waiters, 2u);
+  caf::anon_send(cache_, vapi_cache::wait_gone_atom_v, std::vector<uint64_t>{7, 99});
+  sched_.run();
+  auto m = metrics();
+  EXPECT_EQ(m.waiters, 1u);
+  EXPECT_EQ(m.counters.waits_abandoned, 1u);
+  put("a", "A");
+  EXPECT_FALSE(*left);  // never answered: its client is gone
+  ASSERT_TRUE(*stays);
+  // A ticket whose wait was answered is ignored.
+  caf::anon_send(cache_, vapi_cache::wait_gone_atom_v, std::vector<uint64_t>{8});
+  sched_.run();
+  EXPECT_EQ(metrics().counters.waits_abandoned, 1u);
+}

@@ -289,3 +289,27 @@ TEST(StatsPaging, PagesWalkTheCacheAndTheDefaultKeepsTheSeedKeys) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(LongPollSlots, ClientsThatLeaveGiveTheirSlotsBack) {
+  service_process svc({}, {{"MAX_WAITERS", "2"}});
+  {
+    http_client a(svc.port()), b(svc.port());
+    a.send_raw(get_request(calls + "x?wait=50"));
+    b.send_raw(get_request(calls + "y?wait=50"));
+    std::this_thread::sleep_for(300ms);
+    http_client c(svc.port());
+    EXPECT_EQ(c.get(calls + "z?wait=1").status, 503);  // both slots held
+  }  // a and b disconnect
+  http_client c(svc.port());
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (sample(c.get("/metrics").body, "vapi_cache_waiters") != 0) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the slots were never given back";
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(sample(c.get("/metrics").body, R"(vapi_cache_waits_total{outcome="abandoned"})"), 2);
+  EXPECT_EQ(c.get(calls + "z?wait=1").status, 404);  // held for its second, then the seed 404
+}
+
+}  // namespace

@@ -177,6 +177,7 @@ TEST(stats_page, counters_and_actor_system_come_through_under_their_keys) {
   c.waits_timed_out = 9;
   c.waits_refused = 10;
   c.waits_released = 11;
+  c.waits_abandoned = 12;
   vapi_cache::actor_system_view system;
   system.workers = 12;
   system.running_actors = 13;
@@ -187,7 +188,7 @@ TEST(stats_page, counters_and_actor_system_come_through_under_their_keys) {
   EXPECT_EQ(stats.at("counters"), json::parse(R"({
     "stored": 1, "replaced": 2, "hits": 3, "misses": 4, "deleted": 5, "expired": 6,
     "statusUpdates": 7, "waitsAnswered": 8, "waitsTimedOut": 9, "waitsRefused": 10,
-    "waitsReleased": 11})"));
+    "waitsReleased": 11, "waitsAbandoned": 12})"));
   EXPECT_EQ(stats.at("actorSystem"), json::parse(R"({
     "workers": 12, "runningActors": 13, "cacheMailbox": 14, "messagesProcessed": 15,
     "uptimeSeconds": 16.5})"));

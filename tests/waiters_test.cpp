@@ -107,3 +107,22 @@ TEST(waiters, expire_all_answers_everyone) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(waiters, a_dropped_waiter_is_never_called_and_frees_its_place) {
+  waiters w;
+  outcome_of gone, stays;
+  auto id = w.add({"c1"}, {nullptr}, false, gone.fn());
+  w.add({"c1"}, {nullptr}, false, stays.fn());
+  EXPECT_TRUE(w.drop(id));
+  EXPECT_EQ(w.size(), 1u);
+  EXPECT_FALSE(w.drop(id));  // once only
+  w.stored("c1", body("r"));
+  EXPECT_EQ(gone.calls, 0);
+  EXPECT_EQ(stays.calls, 1);
+  w.expire(id);  // its timer later: nothing
+  EXPECT_EQ(gone.calls, 0);
+}
+
+}  // namespace
