@@ -243,6 +243,9 @@ std::string render_get_body(const ordered_json& call_result) {
   std::string body = R"({"success":true,"data":)";
   append_json(body, call_result);
   body += '}';
+  // Appending grows the capacity by doubling, up to twice the size; this string is kept for the
+  // whole TTL, so it gives the slack back.
+  body.shrink_to_fit();
   return body;
 }
 
