@@ -5,6 +5,11 @@
 #include <pistache/peer.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <utility>
+
 #include "http/exchange.hpp"
 #include "http/extra_headers.hpp"
 #include "http/replies.hpp"
@@ -18,7 +23,42 @@ namespace {
 using namespace Pistache;
 using Http::Code;
 
-const std::string framer_key = "vapi.framer";  // the peer-data slot of a connection's framer
+const std::string state_key = "vapi.connection";  // the peer-data slot of a connection's state
+
+// Gives access to Message::body_, which Pistache only lets its own parser fill: a member
+// pointer named through a derived class is the standard-conforming way in.
+struct body_access : Http::Request {
+  static constexpr std::string Http::Message::*body = &body_access::body_;
+};
+
+// The request head without its Content-Length lines, which are then found, or nullopt when it
+// has none. Without them Pistache's parser takes the head as the whole request.
+std::optional<std::string> without_content_length(std::string_view head) {
+  static constexpr std::string_view name = "content-length";
+  std::string out;
+  bool found = false;
+  size_t start = 0;
+  while (start < head.size()) {
+    auto end = head.find("\r\n", start);
+    end = end == std::string_view::npos ? head.size() : end + 2;
+    auto line = head.substr(start, end - start);
+    bool is_length = start > 0 && line.size() > name.size() &&
+                     std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
+                       return a == std::tolower(static_cast<unsigned char>(b));
+                     }) &&
+                     line.find(':') != std::string_view::npos &&
+                     line.substr(name.size(), line.find(':') - name.size())
+                         .find_first_not_of(" \t") == std::string_view::npos;
+    if (is_length)
+      found = true;
+    else
+      out.append(line);
+    start = end;
+  }
+  if (!found)
+    return std::nullopt;
+  return out;
+}
 
 // HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 closes unless it asks
 // for keep-alive. Pistache 0.0.5 would answer Connection: Close to every request that did not
@@ -40,18 +80,49 @@ bool wants_keep_alive(const Http::Request& request) {
 
 }  // namespace
 
+// A connection's own state, kept on its Tcp::Peer and touched only by its reactor thread.
+//
+// A body with a Content-Length is collected here and handed to the request as one string,
+// rather than fed to Pistache's parser, which copies it into its buffer a byte at a time and
+// then into the request a character at a time: a quarter of the CPU of a 48 KB webhook. Its
+// parser gets the head without Content-Length, which it then parses as a complete request.
+// Chunked bodies still go through the parser, which decodes them.
+struct connection_handler::connection_state {
+  explicit connection_state(framing_limits limits) : framer(limits) {}
+  request_framer framer;
+  bool at_head = true;      // the next request bytes are a head
+  bool own_body = false;    // this request's body is collected in `body`
+  std::string body;
+};
+
 // Acts on what the framer found in one read, for one connection.
 class connection_handler::sink final : public framing_sink {
  public:
   sink(connection_handler& handler, Tcp::Transport* transport,
-       const std::shared_ptr<Tcp::Peer>& peer, request_framer& framer)
+       const std::shared_ptr<Tcp::Peer>& peer, connection_state& state)
     : handler_(handler),
       transport_(transport),
       peer_(peer),
-      framer_(framer),
+      state_(state),
+      framer_(state.framer),
       parser_(*Http::Handler::getParser(peer)) {}
 
   void request_bytes(std::string_view bytes) override {
+    if (state_.at_head) {  // the framer forwards a head in one piece, before its body
+      state_.at_head = false;
+      if (auto head = without_content_length(bytes)) {
+        state_.own_body = true;
+        state_.body.clear();
+        return feed(*head);
+      }
+    } else if (state_.own_body) {
+      state_.body.append(bytes);
+      return;
+    }
+    feed(bytes);
+  }
+
+  void feed(std::string_view bytes) {
     // The framer keeps a request within Pistache's buffer size, so this cannot fail; if it
     // ever did, the stream is no longer framed and must end.
     if (!parser_.feed(bytes.data(), bytes.size())) {
@@ -61,6 +132,8 @@ class connection_handler::sink final : public framing_sink {
   }
 
   void request_end() override {
+    bool own_body = std::exchange(state_.own_body, false);
+    state_.at_head = true;
     Http::Private::State state;
     try {
       state = parser_.parse();
@@ -76,6 +149,8 @@ class connection_handler::sink final : public framing_sink {
       return answer_now(Code::Bad_Request, "Malformed request", false);
     }
     auto& request = parser_.request;
+    if (own_body)
+      request.*body_access::body = std::move(state_.body);
     if (request.resource().empty() || request.resource()[0] != '/') {
       parser_.reset();
       return answer_now(Code::Bad_Request, "Malformed request target", false);
@@ -105,6 +180,9 @@ class connection_handler::sink final : public framing_sink {
 
   void reject(int status, std::string message, bool close) override {
     parser_.reset();  // whatever was fed of the refused request is dropped
+    state_.at_head = true;
+    state_.own_body = false;
+    state_.body.clear();
     // Only the webhook takes a body, so a body too large is counted as a webhook refused.
     if (status == 413)
       handler_.metrics_.count_webhook("", webhook_outcome::too_large);
@@ -146,6 +224,7 @@ class connection_handler::sink final : public framing_sink {
   connection_handler& handler_;
   Tcp::Transport* transport_;
   const std::shared_ptr<Tcp::Peer>& peer_;
+  connection_state& state_;
   request_framer& framer_;
   Http::RequestParser& parser_;
 };
@@ -173,13 +252,13 @@ void connection_handler::onRequest(const Http::Request& request, Http::ResponseW
 
 void connection_handler::onInput(const char* buffer, size_t len,
                                  const std::shared_ptr<Tcp::Peer>& peer) {
-  auto framer = std::static_pointer_cast<request_framer>(peer->tryGetData(framer_key));
-  if (!framer) {
-    framer = std::make_shared<request_framer>(limits_);
-    peer->putData(framer_key, framer);
+  auto state = std::static_pointer_cast<connection_state>(peer->tryGetData(state_key));
+  if (!state) {
+    state = std::make_shared<connection_state>(limits_);
+    peer->putData(state_key, state);
   }
-  sink s(*this, transport(), peer, *framer);
-  framer->consume(std::string_view(buffer, len), s);
+  sink s(*this, transport(), peer, *state);
+  state->framer.consume(std::string_view(buffer, len), s);
 }
 
 }  // namespace http

@@ -29,6 +29,7 @@ class connection_handler : public Pistache::Http::Handler {
 
  private:
   class sink;
+  struct connection_state;
   // Replaces Pistache's own input handling (see request_framing.hpp for why).
   void onInput(const char* buffer, size_t len,
                const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
