@@ -70,6 +70,25 @@ TEST(json_render, invalid_utf8_is_replaced_as_nlohmann_replaces_it) {
   }
 }
 
+TEST(json_render, random_strings_match_at_every_length_and_position) {
+  // Bytes drawn mostly from the ones that matter: ASCII, escapes, and UTF-8 lead and
+  // continuation bytes, so that valid and invalid sequences fall across 8-byte boundaries.
+  const std::string alphabet = std::string("aZ9 \"\\\n\t\x01\x1f\x7f") +
+                               "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xff\xed\xa0";
+  uint64_t seed = 12345;
+  for (int round = 0; round < 20000; ++round) {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    size_t length = (seed >> 33) % 40;
+    std::string text;
+    for (size_t i = 0; i < length; ++i) {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      text += alphabet[(seed >> 33) % alphabet.size()];
+    }
+    ordered_json v = text;
+    ASSERT_EQ(fast(v), nlohmann_dump(v)) << "round " << round;
+  }
+}
+
 TEST(json_render, appends_after_what_is_there) {
   std::string out = "head:";
   vapi::append_json(out, ordered_json::array({1, "two"}));

@@ -5,6 +5,8 @@
 #include "vapi/json_render.hpp"
 
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace vapi {
 namespace {
@@ -13,70 +15,95 @@ using ordered_json = nlohmann::ordered_json;
 
 bool needs_escape(unsigned char c) { return c < 0x20 || c == '"' || c == '\\'; }
 
-// Well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF).
-bool valid_utf8(const std::string& s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    size_t n;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      n = 2;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (static_cast<size_t>(end - p) <= n || p[1] < lo || p[1] > hi)
-      return false;
-    for (size_t i = 2; i <= n; ++i)
-      if (p[i] < 0x80 || p[i] > 0xBF)
-        return false;
-    p += n + 1;
+// Whether any of 8 bytes needs a look: a control character, '"', '\\' or a non-ASCII byte.
+// (Word-at-a-time tests: v - 0x01.. & ~v & 0x80.. is non-zero iff some byte of v is zero.)
+bool any_special(uint64_t w) {
+  constexpr uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  auto has_zero = [&](uint64_t v) { return (v - ones) & ~v & high; };
+  uint64_t below_space = (w - ones * 0x20) & ~w & high;
+  return ((w & high) | below_space | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\\'))) !=
+         0;
+}
+
+// The length of the well-formed UTF-8 sequence (RFC 3629: no overlongs, no surrogates, at most
+// U+10FFFF) that starts with the non-ASCII byte at p; 0 if it is not one.
+size_t utf8_length(const unsigned char* p, const unsigned char* end) {
+  unsigned char c = *p, lo = 0x80, hi = 0xBF;
+  size_t n;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
   }
-  return true;
+  if (static_cast<size_t>(end - p) < n || p[1] < lo || p[1] > hi)
+    return 0;
+  for (size_t i = 2; i < n; ++i)
+    if (p[i] < 0x80 || p[i] > 0xBF)
+      return 0;
+  return n;
+}
+
+void append_escape(std::string& out, unsigned char c) {
+  static constexpr char hex[] = "0123456789abcdef";
+  switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\b': out += "\\b"; break;
+    case '\f': out += "\\f"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    default:
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+  }
 }
 
 void append_string(std::string& out, const std::string& s) {
-  if (!valid_utf8(s)) {
-    out += ordered_json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    return;
-  }
-  static constexpr char hex[] = "0123456789abcdef";
+  const auto* begin = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = begin + s.size();
+  const auto* p = begin;
+  const auto* run = begin;  // the start of the bytes not yet copied
+  size_t rollback = out.size();
   out += '"';
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (!needs_escape(c))
-      continue;
-    out.append(s, run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 0xf];
+  while (p < end) {
+    // Plain ASCII, 8 bytes at a time.
+    while (end - p >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      if (any_special(w))
+        break;
+      p += 8;
+    }
+    if (p == end)
+      break;
+    unsigned char c = *p;
+    if (c >= 0x80) {
+      size_t n = utf8_length(p, end);
+      if (n == 0) {  // not UTF-8: let nlohmann write it, replacing the bad bytes
+        out.resize(rollback);
+        out += ordered_json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        return;
+      }
+      p += n;
+    } else if (needs_escape(c)) {
+      out.append(reinterpret_cast<const char*>(run), static_cast<size_t>(p - run));
+      append_escape(out, c);
+      run = ++p;
+    } else {
+      ++p;
     }
   }
-  out.append(s, run, std::string::npos);
+  out.append(reinterpret_cast<const char*>(run), static_cast<size_t>(end - run));
   out += '"';
 }
 
