@@ -1,8 +1,10 @@
 // vapi-cache: settings -> actor system -> HTTP endpoint -> wait for SIGTERM/SIGINT -> drain.
+#include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <pthread.h>
+#include <sched.h>
 
 #include "actors/cache_actor.hpp"
 #include "actors/probe_actor.hpp"
@@ -28,7 +30,20 @@ void warn_about_open_access(const config::settings& s) {
                                "WEBHOOK_SECRET or WEBHOOK_HMAC_SECRET"}});
 }
 
+// Every thread started after this inherits the policy: reactors, actor workers, CAF's clock, the
+// logger. Measured on one shared core (README, "Performance"): +5-17% cache-hit GETs, +12-19%
+// webhooks, and a lower p99, because a thread woken by a message no longer preempts the one
+// that sent it mid-slice. Not fatal if refused (e.g. by a seccomp profile): logged.
+void apply_thread_scheduling(const config::settings& s) {
+  if (!s.batch_scheduling)
+    return;
+  sched_param none{};
+  if (sched_setscheduler(0, SCHED_BATCH, &none) != 0)
+    logging::warn("thread_scheduling_refused", {{"policy", "batch"}, {"errno", errno}});
+}
+
 int serve(const config::settings& s, const sigset_t& stop_signals) {
+  apply_thread_scheduling(s);
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(s.actor_threads));
   // Work-stealing workers poll and nanosleep while idle, which costs a core we share with the
@@ -57,6 +72,7 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
                               {"maxBodyBytes", s.max_body_bytes},
                               {"httpThreads", s.http_threads},
                               {"actorThreads", s.actor_threads},
+                              {"threadScheduling", s.batch_scheduling ? "batch" : "normal"},
                               {"webhookAuth", !s.webhook_secret.empty() ||
                                                 !s.webhook_hmac_secret.empty()},
                               {"apiToken", !s.api_token.empty()}});

@@ -139,6 +139,13 @@ const std::map<std::string, converter>& converters() {
        s.log_level = text;
        return std::nullopt;
      }},
+    {"THREAD_SCHEDULING",
+     [](const std::string& text, settings& s) -> std::optional<std::string> {
+       if (text != "batch" && text != "normal")
+         return std::string("expected batch or normal");
+       s.batch_scheduling = text == "batch";
+       return std::nullopt;
+     }},
     {"SHUTDOWN_DELAY_SECONDS", whole_number(0, 3600, [](settings& s, uint64_t v) {
        s.shutdown_delay = std::chrono::seconds(v);
      })},

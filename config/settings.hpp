@@ -23,6 +23,7 @@ struct settings {
   unsigned http_threads = 0;   // resolved: never 0 after load()
   unsigned actor_threads = 0;  // resolved: never 0 after load()
   std::string log_level;
+  bool batch_scheduling = true;  // SCHED_BATCH for every thread
   std::chrono::seconds shutdown_delay{0};  // /ready is 503 before requests are refused
   std::chrono::seconds shutdown_grace{0};
   std::chrono::seconds max_wait{0};  // cap of ?wait=N

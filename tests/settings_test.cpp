@@ -100,7 +100,7 @@ void expect_refused(const config::load_result& r, const std::vector<std::string>
 TEST(settings, defaults_text_declares_every_setting) {
   std::vector<std::string> want = {"HOST",         "PORT",          "CACHE_TTL_SECONDS",
                                    "MAX_BODY_BYTES", "HTTP_THREADS", "ACTOR_THREADS",
-                                   "LOG_LEVEL",    "MAX_WAIT_SECONDS", "MAX_WAITERS",
+                                   "THREAD_SCHEDULING", "LOG_LEVEL",    "MAX_WAIT_SECONDS", "MAX_WAITERS",
                                    "SHUTDOWN_DELAY_SECONDS", "SHUTDOWN_GRACE_SECONDS",
                                    "WEBHOOK_SECRET", "WEBHOOK_SECRET_HEADER",
                                    "WEBHOOK_HMAC_SECRET", "WEBHOOK_HMAC_ALGORITHM",
@@ -123,6 +123,7 @@ TEST(settings, defaults_values) {
   EXPECT_EQ(s.http_threads, resolved_cores());  // HTTP_THREADS=0: one per core
   EXPECT_EQ(s.actor_threads, 1u);
   EXPECT_EQ(s.log_level, "info");
+  EXPECT_TRUE(s.batch_scheduling);
   EXPECT_EQ(s.shutdown_delay, std::chrono::seconds(0));
   EXPECT_EQ(s.shutdown_grace, std::chrono::seconds(5));
   EXPECT_EQ(s.max_wait, std::chrono::seconds(55));
@@ -238,7 +239,8 @@ TEST(settings, every_setting_has_a_flag_in_both_forms) {
                                        "--cache-ttl-seconds", "2", "--max-body-bytes", "4096",
                                        "--http-threads", "5", "--actor-threads", "6",
                                        "--log-level", "trace", "--shutdown-grace-seconds", "7",
-                                       "--shutdown-delay-seconds", "8"};
+                                       "--shutdown-delay-seconds", "8",
+                                       "--thread-scheduling", "normal"};
   std::vector<std::string> joined;
   for (size_t i = 0; i < separate.size(); i += 2)
     joined.push_back(separate[i] + "=" + separate[i + 1]);
@@ -255,6 +257,7 @@ TEST(settings, every_setting_has_a_flag_in_both_forms) {
     EXPECT_EQ(s.log_level, "trace");
     EXPECT_EQ(s.shutdown_grace, std::chrono::seconds(7));
     EXPECT_EQ(s.shutdown_delay, std::chrono::seconds(8));
+    EXPECT_FALSE(s.batch_scheduling);
   }
 }
 
@@ -465,7 +468,8 @@ INSTANTIATE_TEST_SUITE_P(
     bad_value_case{"LOG_LEVEL", "verbose"}, bad_value_case{"LOG_LEVEL", "INFO"},
     bad_value_case{"LOG_LEVEL", "warning"}, bad_value_case{"SHUTDOWN_GRACE_SECONDS", "3601"},
     bad_value_case{"SHUTDOWN_GRACE_SECONDS", "5s"},
-    bad_value_case{"SHUTDOWN_DELAY_SECONDS", "-1"}));
+    bad_value_case{"SHUTDOWN_DELAY_SECONDS", "-1"},
+    bad_value_case{"THREAD_SCHEDULING", "fifo"}));
 
 TEST(settings, empty_flag_value_is_refused) {
   expect_refused(load({"--port="}), {"PORT", "--port"});
