@@ -84,7 +84,9 @@ void count_wait_end(cache_counters& c, waiters::ending why) {
   }
 }
 
-void forget_body(cache_state& state, const entry& e) { state.stored_bytes -= e.body->size(); }
+void forget_body(cache_state& state, const entry& e) {
+  state.stored_bytes -= e.body->stored_size();
+}
 
 std::string stats_body(cache_self self, const stats_request& req) {
   auto& state = self->state;
@@ -134,7 +136,7 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
         forget_body(state, it->second);
       }
       ++counters.cached;
-      state.stored_bytes += body->size();
+      state.stored_bytes += body->stored_size();
       it->second = entry{std::move(body), gen, now, now + ttl.count(), self->clock().now()};
       reply(answer{outcome::stored, nullptr});
       state.waiting.stored(id, it->second.body);
@@ -179,7 +181,7 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
     },
     [=, &counters](stats_atom, const stats_request& req, reply_fn& reply) {
       ++counters.messages_processed;
-      reply(answer{outcome::listed, std::make_shared<const std::string>(stats_body(self, req))});
+      reply(answer{outcome::listed, stored_body::plain(stats_body(self, req))});
     },
     [=, &counters](wait_atom, wait_request& req, wait_reply_fn& reply) {
       ++counters.messages_processed;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actors/cache_metrics.hpp"
+#include "actors/stored_body.hpp"
 #include "actors/stats_page.hpp"
 
 // CAF 0.17 atoms *are* their text (at most 10 characters), so equal texts are one type: reuse
@@ -27,9 +28,8 @@ CAF_END_TYPE_ID_BLOCK(vapi_cache)
 
 namespace vapi_cache {
 
-// Finished bytes, shared rather than copied: an entry's body goes out to every poll of it.
-using body_ptr = std::shared_ptr<const std::string>;
-
+// Finished bytes, shared rather than copied: an entry's body goes out to every poll of it
+// (body_ptr, in actors/stored_body.hpp).
 // What happened, in the cache's words; http/ alone turns it into a status code.
 enum class outcome : uint8_t { stored, found, deleted, not_found, listed, noted, waited, busy };
 

@@ -73,9 +73,9 @@ std::string batch(const std::vector<std::string>& ids,
   std::string data = "{", pending = "[";
   for (size_t i = 0; i < ids.size(); ++i) {
     data += (i ? "," : "") + dump(ids[i]) + ":";
-    const auto& body = results.at(i).body;
-    if (body && body->size() > head.size() + 1 && body->compare(0, head.size(), head) == 0) {
-      data.append(*body, head.size(), body->size() - head.size() - 1);
+    std::string body = results.at(i).body ? results.at(i).body->text() : std::string();
+    if (body.size() > head.size() + 1 && body.compare(0, head.size(), head) == 0) {
+      data.append(body, head.size(), body.size() - head.size() - 1);
     } else {
       data += "null";
       pending += (pending.size() > 1 ? "," : "") + dump(ids[i]);

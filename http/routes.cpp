@@ -69,7 +69,7 @@ void send_lookup(ResponseWriter& w, const std::string& id, const vapi_cache::bod
   if (body) {
     logging::info("retrieved",
                   {{"callId", id}, {"waited", waited}, {"requestId", ex->request_id}});
-    return replies::send(w, Code::Ok, *body, ex);
+    return replies::send(w, Code::Ok, body->text(), ex);
   }
   logging::debug("not_found", {{"callId", id}, {"waited", waited}, {"requestId", ex->request_id}});
   replies::send(w, Code::Not_Found,
@@ -252,7 +252,7 @@ void routes::post_webhook(const request& req, writer rsp) {
   vapi_cache::body_ptr body;
   try {
     result = vapi::to_call_result(hook);
-    body = std::make_shared<const std::string>(vapi::render_get_body(result));
+    body = vapi_cache::stored_body::make(vapi::render_get_body(result));
   } catch (const std::exception& e) {
     // Validation admits only what the transform handles, so this is a bug; answer 200 as the
     // seed does, because VAPI does not resend and a retry would fail the same way.
@@ -366,7 +366,7 @@ void routes::get_stats(const request& req, writer rsp) {
     return replies::send_error(rsp, Code::Bad_Request, page.error, ex);
   ask(actors_.cache, vapi_cache::stats_atom_v, std::move(*page.value),
                  reply_fn([w = share(std::move(rsp)), ex](answer a) {
-                   replies::send(*w, replies::to_code(a.what), *a.body, ex);
+                   replies::send(*w, replies::to_code(a.what), a.body->text(), ex);
                  }));
 }
 

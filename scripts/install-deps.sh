@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-dev libspdlog-dev
-          libssl-dev libjemalloc-dev libsimdjson-dev)
+          libssl-dev libjemalloc-dev libsimdjson-dev
+          liblz4-dev)
 for arg in "$@"; do
   case "$arg" in
     --test)

@@ -18,7 +18,7 @@ using vapi_cache::reply_fn;
 
 constexpr auto ttl = std::chrono::minutes(30);
 
-body_ptr body(const std::string& text) { return std::make_shared<const std::string>(text); }
+body_ptr body(const std::string& text) { return vapi_cache::stored_body::make(text); }
 
 caf::actor_system_config& testing_config(caf::actor_system_config& cfg) {
   cfg.set("scheduler.policy", caf::atom("testing"));
@@ -56,7 +56,7 @@ class CacheActorTest : public ::testing::Test {
   answer get(const std::string& id) { return ask(caf::get_atom_v, id); }
   answer del(const std::string& id) { return ask(caf::delete_atom_v, id); }
   nlohmann::json stats(vapi_cache::stats_request req = {}) {
-    return nlohmann::json::parse(*ask(vapi_cache::stats_atom_v, req).body);
+    return nlohmann::json::parse(ask(vapi_cache::stats_atom_v, req).body->text());
   }
 
   void advance(caf::timespan t) {
@@ -74,7 +74,7 @@ TEST_F(CacheActorTest, StoredResultIsFoundUntilItsTtl) {
   EXPECT_EQ(put("call-1", R"({"v":1})").what, outcome::stored);
   auto found = get("call-1");
   ASSERT_EQ(found.what, outcome::found);
-  EXPECT_EQ(*found.body, R"({"v":1})");
+  EXPECT_EQ(found.body->text(), R"({"v":1})");
   EXPECT_EQ(get("call-2").what, outcome::not_found);
 }
 
@@ -94,7 +94,7 @@ TEST_F(CacheActorTest, RedeliveryRestartsTtlAndOldTimerIsIgnored) {
   advance(10min);  // the first expiry fires here and must be ignored
   auto found = get("call-1");
   ASSERT_EQ(found.what, outcome::found);
-  EXPECT_EQ(*found.body, R"({"v":2})");
+  EXPECT_EQ(found.body->text(), R"({"v":2})");
   advance(20min - 1ms);
   EXPECT_EQ(get("call-1").what, outcome::found);
   advance(1ms);  // 30 minutes after the second store
@@ -110,7 +110,7 @@ TEST_F(CacheActorTest, DeleteThenRepostSurvivesTheOldTimer) {
   advance(20min);  // the first store's expiry fires at 30 min: stale, ignored
   auto found = get("call-1");
   ASSERT_EQ(found.what, outcome::found);
-  EXPECT_EQ(*found.body, "second");
+  EXPECT_EQ(found.body->text(), "second");
   advance(10min);  // 30 minutes after the re-post
   EXPECT_EQ(get("call-1").what, outcome::not_found);
 }
@@ -168,7 +168,7 @@ TEST_F(CacheActorTest, StatsListEveryEntryWithItsTimes) {
 }
 
 TEST_F(CacheActorTest, StatsOfAnEmptyCacheStartWithTheSeedShape) {
-  auto body = *ask(vapi_cache::stats_atom_v, vapi_cache::stats_request{}).body;
+  auto body = ask(vapi_cache::stats_atom_v, vapi_cache::stats_request{}).body->text();
   EXPECT_EQ(body.rfind(R"({"success":true,"stats":{"size":0,"entries":[],"nextCursor":null,)", 0),
             0u)
     << body;
@@ -220,7 +220,7 @@ TEST_F(CacheStatusTest, ResultWinsOverEveryStatus) {
   note("call-1", "ended", "customer-ended-call");  // arrives after the report: ignored
   auto hit = get("call-1");
   ASSERT_EQ(hit.what, outcome::found);
-  EXPECT_EQ(*hit.body, "result");
+  EXPECT_EQ(hit.body->text(), "result");
   del("call-1");
   EXPECT_EQ(get("call-1").progress, std::nullopt);  // the late status was not kept either
 }
@@ -275,7 +275,7 @@ TEST_F(CacheWaitTest, CachedResultAnswersAtOnce) {
   auto got = wait({"c1"}, 10s);
   ASSERT_TRUE(*got);
   EXPECT_EQ((*got)->what, outcome::waited);
-  EXPECT_EQ(*(*got)->results.at(0).body, "r1");
+  EXPECT_EQ((*got)->results.at(0).body->text(), "r1");
 }
 
 TEST_F(CacheWaitTest, StoreAnswersTheWaiterAndTimeoutAnswersAt404Time) {
@@ -284,7 +284,7 @@ TEST_F(CacheWaitTest, StoreAnswersTheWaiterAndTimeoutAnswersAt404Time) {
   EXPECT_FALSE(*answered);
   put("c1", "r1");
   ASSERT_TRUE(*answered);
-  EXPECT_EQ(*(*answered)->results.at(0).body, "r1");
+  EXPECT_EQ((*answered)->results.at(0).body->text(), "r1");
   advance(10s - 1ms);
   EXPECT_FALSE(*timed_out);
   advance(1ms);
@@ -309,14 +309,14 @@ TEST_F(CacheWaitTest, DeleteAndExpiryWakeNobody) {
   EXPECT_FALSE(*got);
   put("c1", "new");
   ASSERT_TRUE(*got);
-  EXPECT_EQ(*(*got)->results.at(0).body, "new");
+  EXPECT_EQ((*got)->results.at(0).body->text(), "new");
 }
 
 TEST_F(CacheWaitTest, ZeroTimeoutAnswersAtOnceWithWhatIsThere) {
   put("a", "A");
   auto got = wait({"a", "b"}, caf::timespan::zero());
   ASSERT_TRUE(*got);
-  EXPECT_EQ(*(*got)->results.at(0).body, "A");
+  EXPECT_EQ((*got)->results.at(0).body->text(), "A");
   EXPECT_EQ((*got)->results.at(1).body, nullptr);
 }
 

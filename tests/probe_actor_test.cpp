@@ -87,7 +87,7 @@ TEST_F(ProbeActorTest, AnsweringCacheIsHealthyAndReportsItsNumbers) {
   EXPECT_TRUE(**healthy);
 
   caf::anon_send(cache_, caf::put_atom_v, std::string("a"),
-                 std::make_shared<const std::string>("body"),
+                 vapi_cache::stored_body::make("body"),
                  vapi_cache::reply_fn([](vapi_cache::answer) {}));
   sched_.run();
   auto v = view();

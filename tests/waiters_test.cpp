@@ -10,7 +10,7 @@ namespace {
 using vapi_cache::body_ptr;
 using vapi_cache::waiters;
 
-body_ptr body(const std::string& text) { return std::make_shared<const std::string>(text); }
+body_ptr body(const std::string& text) { return vapi_cache::stored_body::make(text); }
 
 // Records the completion of one waiter.
 struct outcome_of {
@@ -35,8 +35,8 @@ TEST(waiters, a_stored_result_completes_every_waiter_on_its_call) {
   EXPECT_EQ(w.size(), 3u);
   w.stored("c1", body("r1"));
   ASSERT_TRUE(a.got && b.got);
-  EXPECT_EQ(*a.got->at(0), "r1");
-  EXPECT_EQ(*b.got->at(0), "r1");
+  EXPECT_EQ(a.got->at(0)->text(), "r1");
+  EXPECT_EQ(b.got->at(0)->text(), "r1");
   EXPECT_EQ(a.why, waiters::ending::answered);
   EXPECT_FALSE(other.got);
   EXPECT_EQ(w.size(), 1u);
@@ -51,7 +51,7 @@ TEST(waiters, expiry_completes_with_what_it_has_exactly_once) {
   w.expire(id);
   ASSERT_TRUE(a.got);
   EXPECT_EQ(a.got->at(0), nullptr);
-  EXPECT_EQ(*a.got->at(1), "cached");
+  EXPECT_EQ(a.got->at(1)->text(), "cached");
   EXPECT_EQ(a.why, waiters::ending::timed_out);
   w.expire(id);           // its timer after completion: nothing
   w.stored("c1", body("late"));
@@ -66,15 +66,15 @@ TEST(waiters, all_mode_waits_for_the_last_any_mode_for_the_first) {
   w.add({"a", "b", "c"}, {nullptr, nullptr, nullptr}, true, any.fn());
   w.stored("b", body("B"));
   ASSERT_TRUE(any.got);
-  EXPECT_EQ(*any.got->at(1), "B");
+  EXPECT_EQ(any.got->at(1)->text(), "B");
   EXPECT_EQ(any.got->at(0), nullptr);
   EXPECT_FALSE(all.got);
   w.stored("a", body("A"));
   EXPECT_FALSE(all.got);
   w.stored("c", body("C"));
   ASSERT_TRUE(all.got);
-  EXPECT_EQ(*all.got->at(0), "A");
-  EXPECT_EQ(*all.got->at(2), "C");
+  EXPECT_EQ(all.got->at(0)->text(), "A");
+  EXPECT_EQ(all.got->at(2)->text(), "C");
   EXPECT_EQ(any.calls, 1);
   EXPECT_EQ(w.size(), 0u);
 }

@@ -48,7 +48,7 @@ std::string id_of(size_t i) { return "call-" + std::to_string(100000 + i); }
 
 // A GET body of realistic size (the seed's CallResult is about 600 bytes).
 body_ptr sample_body() {
-  return std::make_shared<const std::string>(
+  return vapi_cache::stored_body::make(
     R"({"success":true,"data":{"callId":"call-100000","status":"completed",)"
     R"("endedReason":"customer-ended-call","summary":"Customer confirmed availability",)" +
     std::string(480, 'x') + R"("}})");

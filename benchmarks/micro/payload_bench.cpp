@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "actors/stored_body.hpp"
 #include "vapi/call_result.hpp"
 #include "vapi/webhook.hpp"
 
@@ -124,7 +125,7 @@ void BM_ingest(benchmark::State& state, size_class which) {
   for (auto _ : state) {
     auto p = vapi::parse_webhook(body);
     auto result = vapi::to_call_result(*p.ok);
-    auto stored = std::make_shared<const std::string>(vapi::render_get_body(result));
+    auto stored = vapi_cache::stored_body::make(vapi::render_get_body(result));
     benchmark::DoNotOptimize(stored);
   }
   account(state, body.size());

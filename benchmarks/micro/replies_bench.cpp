@@ -49,7 +49,7 @@ void BM_reply_batch_10(benchmark::State& state) {
     ids.push_back("5f0d3c1e-8b4a-4f5e-9c2d-7a1b3e6f9d" + std::to_string(10 + i));
     vapi_cache::lookup l;
     if (i % 3 != 2)
-      l.body = std::make_shared<const std::string>(
+      l.body = vapi_cache::stored_body::make(
         R"({"success":true,"data":{"callId":")" + ids.back() +
         R"(","status":"completed","summary":")" + std::string(500, 's') + R"("}})");
     results.push_back(std::move(l));
