@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/sharded_map.hpp"
 #include "actors/waiters.hpp"
 
 namespace vapi_cache {
@@ -34,7 +35,7 @@ struct progress_entry {
 
 struct cache_state {
   static constexpr const char* name = "cache";  // the actor's name in CAF's logs
-  std::unordered_map<std::string, entry> entries;
+  sharded_map<entry> entries;
   std::unordered_map<std::string, progress_entry> progress;  // never holds an id of entries
   uint64_t next_generation = 0;  // one sequence for both maps, so an expiry names one record
   waiters waiting;                // long-polls held until a result or their timeout
@@ -50,11 +51,11 @@ using cache_self = cache_actor::stateful_pointer<cache_state>;
 void count_hit(cache_self self, const std::string& id) {
   auto& state = self->state;
   ++state.counters.hits;
-  auto it = state.entries.find(id);
-  if (it == state.entries.end() || it->second.retrieved)
+  entry* e = state.entries.find(id);
+  if (!e || e->retrieved)
     return;  // (a waiter may be answered after its result was deleted)
-  it->second.retrieved = true;
-  auto idle = self->clock().now() - it->second.stored_at;
+  e->retrieved = true;
+  auto idle = self->clock().now() - e->stored_at;
   state.counters.first_retrieval.observe(std::chrono::duration<double>(idle).count());
 }
 
@@ -92,8 +93,9 @@ std::string stats_body(cache_self self, const stats_request& req) {
   auto& state = self->state;
   std::vector<stats_row> rows;
   rows.reserve(state.entries.size());
-  for (const auto& [id, e] : state.entries)
+  state.entries.for_each([&](const std::string& id, const entry& e) {
     rows.push_back({&id, e.stored_at_ms, e.expires_at_ms});
+  });
   actor_system_view system;
   system.workers = self->system().scheduler().num_workers();
   system.running_actors = self->system().registry().running();
@@ -130,24 +132,23 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
       self->delayed_send(self, ttl, expire_atom_v, id, gen);
       auto now = now_epoch_ms();
       state.progress.erase(id);  // the result says more than any status
-      auto [it, added] = state.entries.try_emplace(id);
+      auto [stored, added] = state.entries.try_emplace(id);
       if (!added) {
         ++counters.replaced;
-        forget_body(state, it->second);
+        forget_body(state, *stored);
       }
       ++counters.cached;
       state.stored_bytes += body->stored_size();
-      it->second = entry{std::move(body), gen, now, now + ttl.count(), self->clock().now()};
+      *stored = entry{std::move(body), gen, now, now + ttl.count(), self->clock().now()};
       reply(answer{outcome::stored, nullptr});
-      state.waiting.stored(id, it->second.body);
+      state.waiting.stored(id, stored->body);
     },
     [=, &counters](caf::get_atom, const std::string& id, reply_fn& reply) {
       ++counters.messages_processed;
       auto& state = self->state;
-      auto it = state.entries.find(id);
-      if (it != state.entries.end()) {
+      if (entry* e = state.entries.find(id)) {
         count_hit(self, id);
-        return reply(answer{outcome::found, it->second.body});
+        return reply(answer{outcome::found, e->body});
       }
       ++counters.misses;
       auto known = state.progress.find(id);
@@ -158,7 +159,7 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
     [=, &counters](status_atom, std::string& id, call_progress& progress, reply_fn& reply) {
       ++counters.messages_processed;
       auto& state = self->state;
-      if (state.entries.count(id) == 0) {
+      if (!state.entries.contains(id)) {
         ++counters.status_updates;
         auto gen = ++state.next_generation;
         self->delayed_send(self, ttl, expire_atom_v, id, gen);
@@ -169,12 +170,12 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
     [=, &counters](caf::delete_atom, const std::string& id, reply_fn& reply) {
       ++counters.messages_processed;
       auto& state = self->state;
-      auto it = state.entries.find(id);
-      bool erased = it != state.entries.end();
+      entry* e = state.entries.find(id);
+      bool erased = e != nullptr;
       if (erased) {
         ++counters.deleted;
-        forget_body(state, it->second);
-        state.entries.erase(it);
+        forget_body(state, *e);
+        state.entries.erase(id);
       }
       state.progress.erase(id);  // a delete forgets the call entirely
       reply(answer{erased ? outcome::deleted : outcome::not_found, nullptr});
@@ -189,8 +190,8 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
       std::vector<body_ptr> bodies;
       size_t found = 0;
       for (const auto& id : req.call_ids) {
-        auto it = state.entries.find(id);
-        bodies.push_back(it == state.entries.end() ? nullptr : it->second.body);
+        entry* e = state.entries.find(id);
+        bodies.push_back(e ? e->body : nullptr);
         found += bodies.back() != nullptr;
       }
       bool done = found == req.call_ids.size() || (req.any && found > 0);
@@ -240,11 +241,11 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
     [=, &counters](expire_atom, const std::string& id, uint64_t gen) {
       ++counters.messages_processed;
       auto& state = self->state;
-      auto it = state.entries.find(id);
-      if (it != state.entries.end() && it->second.generation == gen) {
+      entry* e = state.entries.find(id);
+      if (e && e->generation == gen) {
         ++counters.expired;
-        forget_body(state, it->second);
-        state.entries.erase(it);
+        forget_body(state, *e);
+        state.entries.erase(id);
       }
       auto known = state.progress.find(id);
       if (known != state.progress.end() && known->second.generation == gen)
