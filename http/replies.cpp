@@ -49,7 +49,15 @@ ordered_json not_found_json(std::string_view call_id) {
 }
 }  // namespace
 
-std::string call_not_found(std::string_view call_id) { return dump(not_found_json(call_id)); }
+std::string call_not_found(std::string_view call_id) {
+  // The answer to every miss, so built without a JSON tree when the id needs no escaping (an id
+  // that passed vapi::is_valid_call_id never does); the bytes are the same.
+  if (vapi::is_valid_call_id(call_id))
+    return R"({"success":false,"error":"Call result not found","message":"No cached result )"
+           R"(found for call ID: )" +
+           std::string(call_id) + R"(. It may have expired or not been received yet."})";
+  return dump(not_found_json(call_id));
+}
 
 std::string call_not_found(std::string_view call_id, const vapi_cache::call_progress& progress) {
   auto body = not_found_json(call_id);
