@@ -256,12 +256,18 @@ def main():
     for s in SCENARIOS:
         target(f"unpinned (both cores) {s}: ours ÷ peer ≥ 1.3", load_ratio(s, "unpinned", "peer"),
                lambda v: v >= 1.3)
+    # The targets are per core unless it says otherwise, and the latency one does not:
+    # it is judged on the pinned run; the unpinned figures are shown beside it for reference.
     for mode in MODES:
         mix = load.get(("mix", mode, "ours"))
         p50, p99 = (mix or {}).get("p50_ms"), (mix or {}).get("p99_ms")
-        target(f"mixed load ({mode}), ours: p99 ≤ 5 ms", p99, lambda v: v <= 5.0, "{:.2f} ms")
-        target(f"mixed load ({mode}), ours: p99 ÷ p50 ≤ 2.5", ratio(p99, p50), lambda v: v <= 2.5,
-               "{:.2f}")
+        if mode == "pinned":
+            target("mixed load, per core, ours: p99 ≤ 5 ms", p99, lambda v: v <= 5.0, "{:.2f} ms")
+            target("mixed load, per core, ours: p99 ÷ p50 ≤ 2.5", ratio(p99, p50),
+                   lambda v: v <= 2.5, "{:.2f}")
+        elif p99 is not None and p50:
+            targets.append([f"(reference) mixed load, {mode}, ours: p99; p99 ÷ p50",
+                            f"{p99:.2f} ms; {p99 / p50:.2f}", "not a target"])
     memory = {r.get("server"): r for r in by_kind.get("memory", [])}
     mem_ratio = ratio((memory.get("ours") or {}).get("bytes_per_entry"),
                       (memory.get("peer") or {}).get("bytes_per_entry"))
@@ -274,6 +280,12 @@ def main():
                 if isinstance(entries, int) else "entries stored and expiring: slowest GET ≤ 50 ms")
         ok = lambda v: v <= 50 and (not isinstance(entries, int) or entries >= 1_000_000)
         target(name, worst.get("get_max_ms"), ok, "{:.2f} ms")
+        # Where the slowest GETs fall: while a saturating bulk load stores, or while entries expire.
+        for phase, key in (("while storing", "store_get_max_ms"),
+                           ("while expiring", "expiry_get_max_ms")):
+            if worst.get(key) is not None:
+                targets.append([f"(detail) slowest GET {phase}", f"{worst[key]:.2f} ms",
+                                "≤ 50 ms" if worst[key] <= 50 else "> 50 ms"])
     else:
         target("1,000,000 entries stored and expiring: slowest GET ≤ 50 ms", None, None)
 
