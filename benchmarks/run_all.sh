@@ -108,24 +108,9 @@ next_port() {
   while (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null; do port=$((port + 1)); done
 }
 
-# script_for <scenario>: the wrk script; one without a done() (get_hit.lua) is wrapped in one
-# that adds it, for p99.9 and the error counts.
+# script_for <scenario>: its wrk script (each prints the BENCH line, benchmarks/wrk/common.lua).
 script_for() {
-  local script=benchmarks/wrk/$1.lua
-  if grep -q '^function done' "$script"; then
-    echo "$script"
-    return
-  fi
-  cat >"$out/$1.lua" <<EOF
-dofile("$script")
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("BENCH p50_us=%d p99_us=%d p999_us=%d requests=%d errors=%d non2xx=%d\n",
-    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), summary.requests,
-    e.connect + e.read + e.write + e.timeout, e.status))
-end
-EOF
-  echo "$out/$1.lua"
+  echo "benchmarks/wrk/$1.lua"
 }
 
 # run <scenario> <server> <mode>: a fresh server on a fresh port, preloaded for GET scenarios,

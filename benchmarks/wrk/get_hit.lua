@@ -12,3 +12,5 @@ end
 function request()
   return wrk.format("GET", "/api/v1/vapi/calls/bench-" .. math.random(0, ids - 1))
 end
+
+done = dofile("benchmarks/wrk/common.lua").done

@@ -10,9 +10,4 @@ function request()
   return wrk.format("GET", "/api/v1/vapi/calls/miss-" .. tag .. "-" .. counter)
 end
 
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("BENCH p50_us=%d p99_us=%d p999_us=%d requests=%d errors=%d non2xx=%d\n",
-    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), summary.requests,
-    e.connect + e.read + e.write + e.timeout, e.status))
-end
+done = dofile("benchmarks/wrk/common.lua").done

@@ -1,6 +1,7 @@
 -- wrk: a mixed load, drawn per request: 80% GETs of a preloaded id bench-0 .. bench-(IDS-1),
 -- 10% GETs of ids never stored, 10% POSTs of benchmarks/data/report_2k.json under a new id.
 -- BENCH_DATA names the data folder (default benchmarks/data, relative to the project root).
+local bench = dofile("benchmarks/wrk/common.lua")
 local ids = tonumber(os.getenv("IDS") or "10000")
 local headers = { ["Content-Type"] = "application/json" }
 local prefix, suffix
@@ -12,12 +13,7 @@ end
 
 function init()
   math.randomseed(seed)
-  local path = (os.getenv("BENCH_DATA") or "benchmarks/data") .. "/report_2k.json"
-  local f = assert(io.open(path, "rb"))
-  local body = f:read("*a")
-  f:close()
-  local at = assert(string.find(body, "CALL_ID", 1, true), path .. " has no CALL_ID")
-  prefix, suffix = string.sub(body, 1, at - 1), string.sub(body, at + 7)
+  prefix, suffix = bench.report("report_2k.json")
 end
 
 function request()
@@ -31,9 +27,4 @@ function request()
   return wrk.format("POST", "/api/v1/vapi/webhook", headers, prefix .. "mix-" .. seed .. "-" .. counter .. suffix)
 end
 
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("BENCH p50_us=%d p99_us=%d p999_us=%d requests=%d errors=%d non2xx=%d\n",
-    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), summary.requests,
-    e.connect + e.read + e.write + e.timeout, e.status))
-end
+done = bench.done
