@@ -27,15 +27,16 @@ import json
 import math
 import os
 import resource
-import signal
 import socket
 import statistics
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPORT_FILE = os.path.join(ROOT, "benchmarks", "data", "report_2k.json")
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("binary", nargs="?", default="build/vapi-cache")
@@ -53,19 +54,8 @@ options = parser.parse_args()
 binary, calls, waiters = options.binary, options.calls, options.waiters
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def proc_status(pid):
-    fields = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, value = line.partition(":")
-            fields[key] = value.strip()
-    return int(fields["VmRSS"].split()[0]), int(fields["Threads"])
+    return benchlib.status_value(pid, "VmRSS"), benchlib.status_value(pid, "Threads")
 
 
 def report(call_id):
@@ -74,36 +64,6 @@ def report(call_id):
                                    "call": {"id": call_id}}}).encode()
     return (b"POST /api/v1/vapi/webhook HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
             b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
-
-
-def report_2k_template():
-    """(prefix, suffix) around the call id of the 2 KB report: benchmarks/data/report_2k.json
-    (placeholder CALL_ID) when present, else the body of benchmarks/wrk/post_report.lua."""
-    if os.path.exists(REPORT_FILE):
-        with open(REPORT_FILE, "rb") as f:
-            text = f.read().strip()
-        if text.count(b"CALL_ID") == 1:
-            prefix, _, suffix = text.partition(b"CALL_ID")
-            return prefix, suffix
-    transcript = "AI: Hello, is this Joe's Plumbing? Customer: Yes, how can I help? " * 22
-    body = json.dumps({"message": {"type": "end-of-call-report", "call": {
-        "id": "CALL_ID", "status": "ended", "endedReason": "customer-ended-call",
-        "transcript": transcript, "summary": "Customer inquiry about pricing", "cost": 0.45,
-        "startedAt": "2025-01-15T10:00:00Z", "endedAt": "2025-01-15T10:05:30Z",
-        "analysis": {"summary": "Customer confirmed availability",
-                     "structuredData": {"availability": "available",
-                                        "estimated_rate": "$100/hour", "recommended": True}},
-        "metadata": {"providerName": "Joe's Plumbing", "providerPhone": "+15551234567",
-                     "serviceNeeded": "plumbing", "location": "Greenville, SC",
-                     "userCriteria": "Need same-day service"}}}}, separators=(",", ":")).encode()
-    prefix, _, suffix = body.partition(b"CALL_ID")
-    return prefix, suffix
-
-
-def report_2k(template, call_id):
-    body = template[0] + call_id.encode() + template[1]
-    return (b"POST /api/v1/vapi/webhook HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(body)) + body
 
 
 async def read_response(reader):
@@ -185,7 +145,7 @@ async def post_on_schedule(port, ids, rate, connections=4):
     """POSTs one 2 KB report per id, id i at start + i/rate (connection i % connections sends it
     and waits for its answer before its next). Returns the send times, the POSTs' own latencies,
     the statuses and the achieved rate."""
-    template = report_2k_template()
+    template = benchlib.report_template()
     sent, post_ms, statuses = {}, [], []
     start = time.perf_counter() + 0.05
 
@@ -194,7 +154,7 @@ async def post_on_schedule(port, ids, rate, connections=4):
         writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         for i in range(k, len(ids), connections):
             await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-            request = report_2k(template, ids[i])
+            request = benchlib.post_request(*template, ids[i])
             t0 = sent[ids[i]] = time.perf_counter()
             writer.write(request)
             status, _ = await read_response(reader)
@@ -304,44 +264,18 @@ async def issue_peer_polling(port, waiting, rate, interval):
 
 # ---- servers ----
 
-def wait_port(port, proc, seconds):
-    deadline = time.monotonic() + seconds
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with code {proc.returncode} before listening")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"nothing listening on port {port} after {seconds} s")
-            time.sleep(0.05)
-
-
-def stop(proc):
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        except ProcessLookupError:
-            pass
-
-
 def emit(line, prose):
     print(json.dumps(line) if options.json else prose, flush=True)
 
 
 def run_ours():
-    port = free_port()
+    port = benchlib.free_port()
     env = dict(os.environ, LOG_LEVEL="warn",
                MAX_WAITERS=str(max(waiters, calls, options.waiting) + 10))
     svc = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port)], env=env,
                            start_new_session=True)
     try:
-        wait_port(port, svc, 10)
+        benchlib.wait_port(port, svc, 10)
         ok, ms = asyncio.run(latency(port))
         emit({"kind": "long_poll", "server": "ours", "scenario": "held_calls", "waiting": calls,
               "post_rate": 1000, "answered": ok, "p50_ms": round(statistics.median(ms), 3),
@@ -357,14 +291,14 @@ def run_ours():
              f"{waiters} long-polls held: RSS {rss0 / 1024:.1f} MiB -> {rss1 / 1024:.1f} MiB "
              f"(+{(rss1 - rss0) / waiters:.2f} KiB per waiter), threads {thr0} -> {thr1}")
     finally:
-        stop(svc)
+        benchlib.stop(svc, 30)
     # A fresh server: the service keeps a closed client's long-poll (and its MAX_WAITERS slot)
     # until its wait is over, so the waiters of measurement 2 would still be counted.
-    port = free_port()
+    port = benchlib.free_port()
     svc = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port)], env=env,
                            start_new_session=True)
     try:
-        wait_port(port, svc, 10)
+        benchlib.wait_port(port, svc, 10)
         r = asyncio.run(issue_ours(port, options.waiting, options.rate))
         emit(r, f"{r['waiting']} long-polls held, 2 KB reports posted at {r['achieved_rate']}/s "
                 f"(target {r['post_rate']:g}): {r['answered']}/{r['waiting']} answered 200; "
@@ -372,16 +306,16 @@ def run_ours():
                 f"{r['p999_ms']} ms, max {r['max_ms']} ms (the POSTs themselves: p50 "
                 f"{r['post_p50_ms']} ms, p99 {r['post_p99_ms']} ms)")
     finally:
-        stop(svc)
+        benchlib.stop(svc, 30)
 
 
 def run_peer():
-    port = free_port()
+    port = benchlib.free_port()
     peer = subprocess.Popen([os.path.join(options.peer_dir, "start.sh")],
                             env=dict(os.environ, PORT=str(port)), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        wait_port(port, peer, 120)
+        benchlib.wait_port(port, peer, 120)
         has_wait, _ = asyncio.run(peer_has_long_poll(port))
         if has_wait:
             emit({"kind": "long_poll", "server": "peer", "scenario": "issue",
@@ -395,7 +329,7 @@ def run_peer():
                 f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, p99.9 {r['p999_ms']} ms, max "
                 f"{r['max_ms']} ms, at {r['polls_per_second']} polls/s")
     finally:
-        stop(peer)
+        benchlib.stop(peer, 30)
 
 
 def main():

@@ -17,44 +17,14 @@ import asyncio
 import json
 import os
 import resource
-import signal
-import socket
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPORT_FILE = os.path.join(ROOT, "benchmarks", "data", "report_2k.json")
-TRANSCRIPT = "AI: Hello, is this Joe's Plumbing? Customer: Yes, how can I help? " * 22
-
-
-def report_template():
-    """(prefix, suffix) of the 2 KB report around its call id: benchmarks/data/report_2k.json
-    (placeholder CALL_ID) when present, else the body of benchmarks/wrk/post_report.lua."""
-    if os.path.exists(REPORT_FILE):
-        with open(REPORT_FILE, "rb") as f:
-            text = f.read().strip()
-        if text.count(b"CALL_ID") == 1:
-            prefix, _, suffix = text.partition(b"CALL_ID")
-            return prefix, suffix
-    body = json.dumps({"message": {"type": "end-of-call-report", "call": {
-        "id": "CALL_ID", "status": "ended", "endedReason": "customer-ended-call",
-        "transcript": TRANSCRIPT, "summary": "Customer inquiry about pricing", "cost": 0.45,
-        "startedAt": "2025-01-15T10:00:00Z", "endedAt": "2025-01-15T10:05:30Z",
-        "analysis": {"summary": "Customer confirmed availability",
-                     "structuredData": {"availability": "available",
-                                        "estimated_rate": "$100/hour", "recommended": True}},
-        "metadata": {"providerName": "Joe's Plumbing", "providerPhone": "+15551234567",
-                     "serviceNeeded": "plumbing", "location": "Greenville, SC",
-                     "userCriteria": "Need same-day service"}}}}, separators=(",", ":")).encode()
-    prefix, _, suffix = body.partition(b"CALL_ID")
-    return prefix, suffix
-
-
-def post_request(prefix, suffix, call_id):
-    body = prefix + call_id.encode() + suffix
-    return (b"POST /api/v1/vapi/webhook HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(body)) + body
 
 
 class Responses:
@@ -66,22 +36,7 @@ class Responses:
     async def read(self, count):
         statuses = []
         while True:
-            pos, buf = 0, self.buf
-            while len(statuses) < count:
-                end = buf.find(b"\r\n\r\n", pos)
-                if end < 0:
-                    break
-                head = buf[pos:end].lower()
-                at = head.find(b"content-length:")
-                if at < 0:
-                    raise RuntimeError("response without Content-Length: %r" % head[:200])
-                line_end = head.find(b"\r\n", at)
-                length = int(head[at + 15:line_end if line_end >= 0 else None])
-                if end + 4 + length > len(buf):
-                    break
-                statuses.append(int(buf[pos + 9:pos + 12]))
-                pos = end + 4 + length
-            self.buf = buf[pos:]
+            self.buf = benchlib.parse_responses(self.buf, statuses, count)
             if len(statuses) == count:
                 return statuses
             data = await self.reader.read(1 << 18)
@@ -101,7 +56,7 @@ async def store(port, ids, template, connections=8, batch=64):
         bad = 0
         for start in range(0, len(share), batch):
             chunk = share[start:start + batch]
-            writer.write(b"".join(post_request(prefix, suffix, i) for i in chunk))
+            writer.write(b"".join(benchlib.post_request(prefix, suffix, i) for i in chunk))
             statuses = await responses.read(len(chunk))
             bad += sum(1 for s in statuses if s != 200)
         writer.close()
@@ -124,25 +79,6 @@ async def get_statuses(port, ids):
         out += await responses.read(1)
     writer.close()
     return out
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, proc, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with code {proc.returncode} before listening")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listening on port {port} after {seconds} s")
 
 
 def descendants(pid):
@@ -174,19 +110,11 @@ def process_named(root_pid, name):
     raise RuntimeError(f"no {name} process under pid {root_pid}")
 
 
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
-
-
 class Server:
     """A server process in its own session, stopped (the whole group) on exit."""
 
     def __init__(self, kind, args):
-        self.kind, self.port = kind, free_port()
+        self.kind, self.port = kind, benchlib.free_port()
         if kind == "ours":
             env = dict(os.environ, LOG_LEVEL="warn", HTTP_THREADS="1", ACTOR_THREADS="1",
                        CACHE_TTL_SECONDS="3600")
@@ -198,19 +126,11 @@ class Server:
             name, startup = "node", 120
         self.proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True)
-        wait_port(self.port, self.proc, startup)
+        benchlib.wait_port(self.port, self.proc, startup)
         self.pid = process_named(self.proc.pid, name)
 
     def stop(self):
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-            except ProcessLookupError:
-                pass
+        benchlib.stop(self.proc, 10)
 
 
 def measure(kind, args, template):
@@ -218,7 +138,7 @@ def measure(kind, args, template):
     try:
         asyncio.run(store(server.port, [f"warm-{i}" for i in range(100)], template, 4, 25))
         time.sleep(0.5)
-        before = rss_kb(server.pid)
+        before = benchlib.status_value(server.pid, "VmRSS")
         ids = [f"mem-{i:07d}" for i in range(args.entries)]
         seconds = asyncio.run(store(server.port, ids, template))
         sample = ids[:: max(1, len(ids) // 10)][:10] + [ids[-1]]
@@ -226,7 +146,7 @@ def measure(kind, args, template):
         if statuses != [200] * len(sample) + [404]:
             raise RuntimeError(f"{kind}: spot-check GETs answered {statuses}")
         time.sleep(1.0)
-        after = rss_kb(server.pid)
+        after = benchlib.status_value(server.pid, "VmRSS")
     finally:
         server.stop()
     return {"kind": "memory", "server": kind, "entries": args.entries, "rss_before_kb": before,
@@ -247,7 +167,7 @@ def main():
     args = p.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
-    template = report_template()
+    template = benchlib.report_template()
     results = {}
     for kind in (["ours", "peer"] if args.server == "both" else [args.server]):
         r = results[kind] = measure(kind, args, template)

@@ -22,12 +22,14 @@ import math
 import os
 import resource
 import select
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PROBE_EVERY = 0.010  # seconds between probe GETs
@@ -50,33 +52,6 @@ def compact_template():
     return prefix, suffix
 
 
-def post_request(prefix, suffix, call_id):
-    body = prefix + call_id + suffix
-    return (b"POST /api/v1/vapi/webhook HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(body)) + body
-
-
-def parse_responses(buf, statuses, count):
-    """Appends the status of each complete response in buf (up to count in all); returns the
-    unconsumed rest."""
-    pos = 0
-    while len(statuses) < count:
-        end = buf.find(b"\r\n\r\n", pos)
-        if end < 0:
-            break
-        head = buf[pos:end].lower()
-        at = head.find(b"content-length:")
-        if at < 0:
-            raise RuntimeError("response without Content-Length: %r" % head[:200])
-        line_end = head.find(b"\r\n", at)
-        length = int(head[at + 15:line_end if line_end >= 0 else None])
-        if end + 4 + length > len(buf):
-            break
-        statuses.append(int(buf[pos + 9:pos + 12]))
-        pos = end + 4 + length
-    return buf[pos:]
-
-
 async def store(port, entries, connections, batch):
     prefix, suffix = compact_template()
 
@@ -86,10 +61,11 @@ async def store(port, entries, connections, batch):
         buf, bad, ids = b"", 0, range(first, entries, connections)
         for start in range(0, len(ids), batch):
             chunk = ids[start:start + batch]
-            writer.write(b"".join(post_request(prefix, suffix, b"s-%d" % i) for i in chunk))
+            writer.write(b"".join(benchlib.post_request(prefix, suffix, b"s-%d" % i)
+                                  for i in chunk))
             statuses = []
             while True:
-                buf = parse_responses(buf, statuses, len(chunk))
+                buf = benchlib.parse_responses(buf, statuses, len(chunk))
                 if len(statuses) == len(chunk):
                     break
                 data = await reader.read(1 << 18)
@@ -122,7 +98,7 @@ def probe_child(port, ttl):
         sock.sendall(request)
         statuses = []
         while True:
-            buf = parse_responses(buf, statuses, 1)
+            buf = benchlib.parse_responses(buf, statuses, 1)
             if statuses:
                 return statuses[0]
             data = sock.recv(1 << 16)
@@ -131,7 +107,7 @@ def probe_child(port, ttl):
             buf += data
 
     prefix, suffix = compact_template()
-    repost = post_request(prefix, suffix, b"probe-present")
+    repost = benchlib.post_request(prefix, suffix, b"probe-present")
     get_hit = b"GET /api/v1/vapi/calls/probe-present HTTP/1.1\r\nHost: b\r\n\r\n"
     samples, n = [], 0
     next_repost, tick = 0.0, time.monotonic()
@@ -158,20 +134,6 @@ def probe_child(port, ttl):
 
 
 # ---- the parent ----
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def status_kb(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"no {key}")
-
 
 def cache_entries(port):
     return int(float(metric_line(get_body(port, "/metrics", 10), b"vapi_cache_entries")))
@@ -218,7 +180,7 @@ def summary(latencies):
 
 
 def run(args):
-    port = free_port()
+    port = benchlib.free_port()
     env = dict(os.environ, LOG_LEVEL="warn", CACHE_TTL_SECONDS=str(args.ttl))
     if args.http_threads is not None:
         env["HTTP_THREADS"] = str(args.http_threads)
@@ -229,17 +191,7 @@ def run(args):
                               stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
     probe = None
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"server exited with code {server.returncode}")
-            try:
-                socket.create_connection(("127.0.0.1", port)).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("server did not start listening")
-                time.sleep(0.05)
+        benchlib.wait_port(port, server, 10)
         probe = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--probe-child",
                                   str(port), str(args.ttl)], stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, text=True)
@@ -251,7 +203,7 @@ def run(args):
         asyncio.run(store(port, args.entries, args.connections, args.batch))
         store_end = time.monotonic()
         stored = cache_entries(port) - 1
-        rss_stored = status_kb(server.pid, "VmRSS")
+        rss_stored = benchlib.status_value(server.pid, "VmRSS")
 
         stats_ms = None
         if args.stats_check:  # one full stats page at peak: how long does it hold the actor?
@@ -270,7 +222,8 @@ def run(args):
                 break
             time.sleep(1.0)
         time.sleep(0.5)  # a little quiet after empty
-        peak_rss = max(status_kb(server.pid, "VmHWM"), rss_stored)  # (VmHWM lags a little)
+        # (VmHWM lags a little)
+        peak_rss = max(benchlib.status_value(server.pid, "VmHWM"), rss_stored)
         probe.stdin.write("stop\n")
         probe.stdin.close()
         samples = json.loads(probe.stdout.readline())
@@ -287,13 +240,7 @@ def run(args):
         if probe and probe.poll() is None:
             probe.kill()
             probe.wait()
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+        benchlib.stop(server, 15)
 
     expiry_start = store_start + args.ttl
     expiry_end = empty_at if empty_at is not None else float("inf")
