@@ -25,14 +25,7 @@ fi
 scripts/build.sh -DVAPI_CACHE_TESTS=OFF >/dev/null
 
 port=18280
-wait_port() {
-  for _ in $(seq 1 200); do
-    (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "server on port $1 did not start" >&2
-  return 1
-}
+source benchmarks/lib.sh  # wait_port
 
 cpu_ticks() { awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 

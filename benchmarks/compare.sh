@@ -13,14 +13,7 @@ duration=${DURATION:-10s}
 peer_dir=${PEER_DIR:-$root/../shared/peers/fastify-seed}
 port=18180
 
-wait_port() {
-  for _ in $(seq 1 200); do
-    (echo >/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "server on port $1 did not start" >&2
-  return 1
-}
+source benchmarks/lib.sh  # wait_port
 
 # bench <name> <command...>: start the server pinned to CPU 1, preload, run both scenarios.
 bench() {
