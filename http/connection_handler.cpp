@@ -31,38 +31,41 @@ struct body_access : Http::Request {
   static constexpr std::string Http::Message::*body = &body_access::body_;
 };
 
-// The request head without its Content-Length lines, which are then found, or nullopt when it
-// has none. Without them Pistache's parser takes the head as the whole request.
-std::optional<std::string> without_content_length(std::string_view head) {
+// Whether `line` (with its CRLF) is a Content-Length header line.
+bool is_content_length(std::string_view line) {
   static constexpr std::string_view name = "content-length";
-  std::string out;
-  bool found = false;
-  size_t start = 0;
-  while (start < head.size()) {
+  auto colon = line.find(':');
+  auto same = [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); };
+  return colon != std::string_view::npos && colon >= name.size() &&
+         std::equal(name.begin(), name.end(), line.begin(), same) &&
+         line.substr(name.size(), colon - name.size()).find_first_not_of(" \t") ==
+           std::string_view::npos;
+}
+
+// The request head without its Content-Length lines, or nullopt when it has none (then nothing
+// is copied: most requests are GETs). Without them Pistache's parser takes the head as the whole
+// request.
+std::optional<std::string> without_content_length(std::string_view head) {
+  std::optional<std::string> out;
+  size_t start = head.find("\r\n");  // the request line is never a header
+  size_t kept = 0;                    // head[kept, start) is still to be copied to out
+  while (start != std::string_view::npos && start + 2 < head.size()) {
+    start += 2;
     auto end = head.find("\r\n", start);
     end = end == std::string_view::npos ? head.size() : end + 2;
-    auto line = head.substr(start, end - start);
-    bool is_length = start > 0 && line.size() > name.size() &&
-                     std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
-                       return a == std::tolower(static_cast<unsigned char>(b));
-                     }) &&
-                     line.find(':') != std::string_view::npos &&
-                     line.substr(name.size(), line.find(':') - name.size())
-                         .find_first_not_of(" \t") == std::string_view::npos;
-    if (is_length)
-      found = true;
-    else
-      out.append(line);
-    start = end;
+    if (is_content_length(head.substr(start, end - start))) {
+      if (!out)
+        out.emplace();
+      out->append(head.substr(kept, start - kept));
+      kept = end;
+    }
+    start = end - 2;
   }
-  if (!found)
-    return std::nullopt;
+  if (out)
+    out->append(head.substr(kept));
   return out;
 }
 
-// HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 closes unless it asks
-// for keep-alive. Pistache 0.0.5 would answer Connection: Close to every request that did not
-// say keep-alive explicitly, making HTTP/1.1 clients reconnect per request.
 // The client's X-Request-Id header, if it sent one.
 std::optional<std::string> client_request_id(const Http::Request& request) {
   auto raw = request.headers().tryGetRaw("X-Request-Id");
@@ -71,6 +74,9 @@ std::optional<std::string> client_request_id(const Http::Request& request) {
   return raw->value();
 }
 
+// HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 closes unless it asks
+// for keep-alive. Pistache 0.0.5 would answer Connection: Close to every request that did not
+// say keep-alive explicitly, making HTTP/1.1 clients reconnect per request.
 bool wants_keep_alive(const Http::Request& request) {
   auto connection = request.headers().tryGet<Http::Header::Connection>();
   if (connection)
