@@ -160,9 +160,7 @@ void prometheus_text::sample(const labels& l, double value) {
   if (type_ == metric_type::histogram)
     throw std::logic_error("sample() in histogram family " + name_);
   check_labels(l, false);
-  out_ += name_;
-  append_labels(out_, l);
-  out_ += ' ';
+  start_line("", l);
   append_number(out_, value);
   out_ += '\n';
 }
@@ -191,25 +189,24 @@ void prometheus_text::histogram(const labels& l, const std::vector<double>& uppe
     else
       le += "+Inf";
     le += '"';
-    out_ += name_;
-    out_ += "_bucket";
-    append_labels(out_, l, le);
-    out_ += ' ';
+    start_line("_bucket", l, le);
     append_count(out_, cumulative);
     out_ += '\n';
   }
-  out_ += name_;
-  out_ += "_sum";
-  append_labels(out_, l);
-  out_ += ' ';
+  start_line("_sum", l);
   append_number(out_, sum);
   out_ += '\n';
-  out_ += name_;
-  out_ += "_count";
-  append_labels(out_, l);
-  out_ += ' ';
+  start_line("_count", l);
   append_count(out_, cumulative);
   out_ += '\n';
+}
+
+void prometheus_text::start_line(std::string_view suffix, const labels& l,
+                                 std::string_view extra) {
+  out_ += name_;
+  out_ += suffix;
+  append_labels(out_, l, extra);
+  out_ += ' ';
 }
 
 }  // namespace metrics

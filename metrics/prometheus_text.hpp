@@ -38,6 +38,9 @@ class prometheus_text {
   static constexpr std::string_view content_type = "text/plain; version=0.0.4; charset=utf-8";
 
  private:
+  // Writes "<family><suffix>{labels[,extra]} ", ready for the value and the newline.
+  void start_line(std::string_view suffix, const labels& l, std::string_view extra = {});
+
   std::string out_;
   std::string name_;  // of the current family
   metric_type type_ = metric_type::gauge;
