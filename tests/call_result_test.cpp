@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/payloads.hpp"
 #include "vapi/webhook.hpp"
 
 namespace {
@@ -23,14 +24,7 @@ using nlohmann::ordered_json;
 using vapi::status_for;
 using vapi::to_call_result;
 
-std::string read_payload(const std::string& name) {
-  std::ifstream in(std::string(VAPI_CACHE_PAYLOADS) + "/" + name, std::ios::binary);
-  if (!in)
-    throw std::runtime_error("cannot open payload " + name);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test_support::read_payload;
 
 // A report that passed parse_webhook; throws (failing the test) when it did not.
 vapi::webhook parse_report(const std::string& body) {
@@ -868,12 +862,11 @@ const std::vector<std::string> spec_call_statuses = {
   "scheduled", "queued", "ringing", "in-progress", "forwarding", "ended", "not-found",
   "deletion-failed"};
 
-std::vector<std::string> payload_files() {
+// The names of the payload files, in order.
+std::vector<std::string> payload_names() {
   std::vector<std::string> out;
-  for (const auto& entry : std::filesystem::directory_iterator(VAPI_CACHE_PAYLOADS))
-    if (entry.path().extension() == ".json")
-      out.push_back(entry.path().filename().string());
-  std::sort(out.begin(), out.end());
+  for (const auto& path : test_support::payload_files())
+    out.push_back(path.filename().string());
   return out;
 }
 
@@ -884,7 +877,7 @@ TEST(call_result, every_payload_file_is_covered) {
     "real_report.json", "seed_curl.json", "seed_report.json", "timestamp_epoch_report.json",
     "timestamp_iso_report.json", "unicode_report.json"};
   std::vector<std::string> others;
-  for (const auto& name : payload_files())
+  for (const auto& name : payload_names())
     if (name.rfind("type_", 0) != 0)
       others.push_back(name);
   EXPECT_EQ(others, reports);
@@ -907,7 +900,7 @@ std::pair<std::string, std::string> type_of_file(const std::string& name) {
 
 TEST(call_result, every_type_file_parses_as_valid) {
   std::set<std::string> types_seen, statuses_seen;
-  for (const auto& name : payload_files()) {
+  for (const auto& name : payload_names()) {
     if (name.rfind("type_", 0) != 0)
       continue;
     SCOPED_TRACE(name);
@@ -933,7 +926,7 @@ TEST(call_result, every_type_file_parses_as_valid) {
 }
 
 TEST(call_result, call_status_of_every_status_update_file) {
-  for (const auto& name : payload_files()) {
+  for (const auto& name : payload_names()) {
     if (name.rfind("type_", 0) != 0)
       continue;
     SCOPED_TRACE(name);
@@ -953,7 +946,7 @@ TEST(call_result, call_status_of_every_status_update_file) {
 
 TEST(call_result, type_files_that_expect_a_response_body) {
   std::set<std::string> expecting;
-  for (const auto& name : payload_files())
+  for (const auto& name : payload_names())
     if (name.rfind("type_", 0) == 0 && vapi::expects_response_body(type_of_file(name).first))
       expecting.insert(type_of_file(name).first);
   EXPECT_EQ(expecting, (std::set<std::string>{

@@ -4,10 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
+#include "tests/support/payloads.hpp"
 #include "vapi/webhook.hpp"
 
 namespace {
@@ -23,15 +20,11 @@ std::string nested(int levels) {
 }
 
 TEST(fast_parse, every_payload_gives_nlohmanns_tree) {
-  for (const auto& f : std::filesystem::directory_iterator(VAPI_CACHE_PAYLOADS)) {
-    if (f.path().extension() != ".json")
-      continue;
-    std::ifstream in(f.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    auto got = fast(text.str());
-    ASSERT_TRUE(got) << f.path();
-    EXPECT_EQ(*got, json::parse(text.str())) << f.path();
+  for (const auto& path : test_support::payload_files()) {
+    auto text = test_support::read_file(path);
+    auto got = fast(text);
+    ASSERT_TRUE(got) << path;
+    EXPECT_EQ(*got, json::parse(text)) << path;
   }
 }
 

@@ -4,9 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include "tests/support/payloads.hpp"
 
 namespace {
 
@@ -24,14 +22,9 @@ std::string fast(const ordered_json& v) {
 
 TEST(json_render, every_payload_renders_as_nlohmann_does) {
   size_t files = 0;
-  for (const auto& f : std::filesystem::directory_iterator(VAPI_CACHE_PAYLOADS)) {
-    if (f.path().extension() != ".json")
-      continue;
-    std::ifstream in(f.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    auto doc = ordered_json::parse(text.str());
-    EXPECT_EQ(fast(doc), nlohmann_dump(doc)) << f.path();
+  for (const auto& path : test_support::payload_files()) {
+    auto doc = ordered_json::parse(test_support::read_file(path));
+    EXPECT_EQ(fast(doc), nlohmann_dump(doc)) << path;
     ++files;
   }
   EXPECT_GT(files, 40u);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/payloads.hpp"
 #include "tests/support/service_api.hpp"
 #include "tests/support/service_process.hpp"
 
@@ -111,21 +112,17 @@ TEST(CallStatus, EveryExamplePayloadIsAcknowledgedAndEveryReportServed) {
   service_process svc;
   http_client c(svc.port());
   int reports = 0;
-  for (const auto& file : std::filesystem::directory_iterator(VAPI_CACHE_PAYLOADS)) {
-    if (file.path().extension() != ".json")
-      continue;
-    std::ifstream in(file.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    auto body = json::parse(text.str());
-    auto rsp = c.post_json(webhook, text.str());
-    EXPECT_EQ(rsp.status, 200) << file.path() << rsp.body;
+  for (const auto& path : test_support::payload_files()) {
+    auto text = test_support::read_file(path);
+    auto body = json::parse(text);
+    auto rsp = c.post_json(webhook, text);
+    EXPECT_EQ(rsp.status, 200) << path << rsp.body;
     if (body["message"]["type"] == "end-of-call-report") {
       ++reports;
       auto id = body["message"]["call"]["id"].get<std::string>();
       auto got = c.get(calls + id);
-      EXPECT_EQ(got.status, 200) << file.path();
-      EXPECT_EQ(json::parse(got.body)["data"]["callId"], id) << file.path();
+      EXPECT_EQ(got.status, 200) << path;
+      EXPECT_EQ(json::parse(got.body)["data"]["callId"], id) << path;
     }
   }
   EXPECT_GE(reports, 8);  // seed, seed curl, real, no-answer, long, Unicode, timestamps, ...

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "tests/support/http_client.hpp"
+#include "tests/support/payloads.hpp"
 #include "tests/support/service_process.hpp"
 
 namespace {
@@ -23,12 +24,7 @@ const std::string webhook = "/api/v1/vapi/webhook";
 const std::string calls = "/api/v1/vapi/calls/";
 const std::string stats = "/api/v1/vapi/cache/stats";
 
-std::string payload(const std::string& name) {
-  std::ifstream in(std::string(VAPI_CACHE_PAYLOADS) + "/" + name);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string payload(const std::string& name) { return test_support::read_payload(name); }
 
 std::string report(const std::string& id, const std::string& transcript = "hello") {
   return json{{"message",

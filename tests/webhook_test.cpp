@@ -10,19 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/payloads.hpp"
+
 namespace {
 
 using vapi::field_error;
 using vapi::parse_webhook;
 using vapi::parsed_webhook;
 
-std::string read_payload(const std::string& name) {
-  std::ifstream in(std::string(VAPI_CACHE_PAYLOADS) + "/" + name, std::ios::binary);
-  EXPECT_TRUE(in) << "cannot open payload " << name;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test_support::read_payload;
 
 // An end-of-call report whose call has id "c1" and then `fields` (JSON members, or "").
 std::string report_with(const std::string& fields) {
