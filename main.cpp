@@ -11,6 +11,7 @@
 #include "config/settings.hpp"
 #include "http/server.hpp"
 #include "logging/log.hpp"
+#include "net/fd_limits.hpp"
 
 namespace {
 
@@ -42,8 +43,29 @@ void apply_thread_scheduling(const config::settings& s) {
     logging::warn("thread_scheduling_refused", {{"policy", "batch"}, {"errno", errno}});
 }
 
+// Raises the descriptor limit and decides how many connections fit in it (README, "Deploy").
+size_t connection_limit(const config::settings& s) {
+  auto fds = net::raise_fd_limit();
+  size_t max = s.max_connections != 0 ? s.max_connections : net::default_max_connections(fds.soft);
+  logging::info("fd_limit", {{"softBefore", fds.soft_before},
+                             {"soft", fds.soft},
+                             {"hard", fds.hard},
+                             {"maxConnections", max}});
+  if (s.max_connections > fds.soft)
+    logging::warn("max_connections_over_fd_limit",
+                  {{"maxConnections", s.max_connections}, {"fdLimit", fds.soft},
+                   {"message", "clients past the descriptor limit are refused as out of descriptors"}});
+  if (s.max_waiters > max)
+    logging::warn("max_waiters_over_connections",
+                  {{"maxWaiters", s.max_waiters}, {"maxConnections", max},
+                   {"message", "each held long-poll needs a connection: raise LimitNOFILE "
+                               "(ulimit -n) or lower MAX_WAITERS"}});
+  return max;
+}
+
 int serve(const config::settings& s, const sigset_t& stop_signals) {
   apply_thread_scheduling(s);
+  size_t max_connections = connection_limit(s);
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", static_cast<size_t>(s.actor_threads));
   // Work-stealing workers poll and nanosleep while idle, which costs a core we share with the
@@ -58,7 +80,7 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
     caf::anon_send_exit(cache, caf::exit_reason::user_shutdown);
   };
 
-  http::server server(s, http::route_targets{cache, probe});
+  http::server server(s, http::route_targets{cache, probe}, max_connections);
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -71,6 +93,7 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
                               {"cacheTtlSeconds", s.cache_ttl.count()},
                               {"maxBodyBytes", s.max_body_bytes},
                               {"httpThreads", s.http_threads},
+                              {"maxConnections", max_connections},
                               {"actorThreads", s.actor_threads},
                               {"threadScheduling", s.batch_scheduling ? "batch" : "normal"},
                               {"webhookAuth", !s.webhook_secret.empty() ||

@@ -238,6 +238,15 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
         state.tickets.erase(it);
       }
     },
+    [=, &counters](wait_release_atom, const std::vector<uint64_t>& tickets) {
+      ++counters.messages_processed;
+      auto& state = self->state;
+      for (uint64_t ticket : tickets) {
+        auto it = state.tickets.find(ticket);
+        if (it != state.tickets.end())
+          state.waiting.release(it->second);  // its completion forgets the ticket
+      }
+    },
     [=, &counters](expire_atom, const std::string& id, uint64_t gen) {
       ++counters.messages_processed;
       auto& state = self->state;

@@ -24,6 +24,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(vapi_cache, caf::first_custom_type_id)
   CAF_ADD_ATOM(vapi_cache, vapi_cache, wait_over_atom, "wait_over")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, metrics_atom, "metrics")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, wait_gone_atom, "wait_gone")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, wait_release_atom, "wait_rel")
 CAF_END_TYPE_ID_BLOCK(vapi_cache)
 
 namespace vapi_cache {
@@ -86,6 +87,8 @@ using cache_actor = caf::typed_actor<
   caf::reacts_to<wait_over_atom>,  // at shutdown: answer every waiter now
   // The clients of these waits (by ticket) have disconnected: drop them unanswered.
   caf::reacts_to<wait_gone_atom, std::vector<uint64_t>>,
+  // The clients of these waits have stopped sending (half-closed): answer them now.
+  caf::reacts_to<wait_release_atom, std::vector<uint64_t>>,
   caf::reacts_to<expire_atom, std::string /*call_id*/, uint64_t /*generation*/>,  // own timer
   // Asked by the probe actor (actors/probe_actor.hpp) with a deadline, so these are CAF
   // requests rather than reply_fn messages: a cache that does not answer in time is news.

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace vapi_cache {
 
@@ -21,6 +22,9 @@ class stored_body {
 
   // The body as sent. Decompressing 2 KB takes well under a microsecond.
   std::string text() const;
+  // The text itself when it is kept uncompressed (so it can be sent without a copy), else
+  // empty.
+  std::string_view raw() const { return compressed_ ? std::string_view() : bytes_; }
   size_t size() const { return size_; }                 // of the text
   size_t stored_size() const { return bytes_.size(); }  // what the cache holds
   bool compressed() const { return compressed_; }

@@ -47,6 +47,13 @@ void waiters::expire_all() {
     complete(waiting_.begin()->first, ending::released);
 }
 
+bool waiters::release(waiter_id id) {
+  if (!waiting_.count(id))
+    return false;
+  complete(id, ending::released);
+  return true;
+}
+
 bool waiters::drop(waiter_id id) {
   if (!waiting_.count(id))
     return false;

@@ -35,6 +35,9 @@ class waiters {
   // Completes every waiter with what it has (at shutdown, so no request is left hanging).
   void expire_all();
 
+  // Completes the waiter now with what it has, as released. False if it had completed.
+  bool release(waiter_id id);
+
   // Forgets the waiter without calling it (its client has gone). False if it had completed.
   bool drop(waiter_id id);
 

@@ -158,6 +158,15 @@ const std::map<std::string, converter>& converters() {
     {"MAX_WAITERS", whole_number(0, 10000000, [](settings& s, uint64_t v) {
        s.max_waiters = v;
      })},
+    {"MAX_CONNECTIONS", whole_number(0, 16000000, [](settings& s, uint64_t v) {
+       s.max_connections = v;
+     })},
+    {"SEND_TIMEOUT_SECONDS", whole_number(1, 3600, [](settings& s, uint64_t v) {
+       s.send_timeout = std::chrono::seconds(v);
+     })},
+    {"MAX_OUTPUT_BUFFER_BYTES", whole_number(1u << 20, 1ull << 40, [](settings& s, uint64_t v) {
+       s.max_output_buffer_bytes = v;
+     })},
     {"WEBHOOK_SECRET", any_text(&settings::webhook_secret)},
     {"WEBHOOK_SECRET_HEADER", header_name(true, &settings::webhook_secret_header)},
     {"WEBHOOK_HMAC_SECRET", any_text(&settings::webhook_hmac_secret)},

@@ -28,6 +28,9 @@ struct settings {
   std::chrono::seconds shutdown_grace{0};
   std::chrono::seconds max_wait{0};  // cap of ?wait=N
   std::size_t max_waiters = 0;
+  std::size_t max_connections = 0;  // 0: derived from the descriptor limit at start
+  std::chrono::seconds send_timeout{0};  // output making no progress this long: closed
+  std::size_t max_output_buffer_bytes = 0;  // unsent response bytes held, all connections
 
   // Webhook authentication; empty secrets switch their check off.
   std::string webhook_secret;

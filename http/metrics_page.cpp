@@ -58,13 +58,46 @@ void write_cache(prometheus_text& out, const vapi_cache::cache_metrics& m) {
       "Messages the actor has handled.", d(c.messages_processed), {{"actor", "cache"}});
 }
 
+// The connection layer's families are named vapi_http_*, as the issue that made them did.
+void write_connections(prometheus_text& out, const connection_counts& c) {
+  auto d = [](uint64_t n) { return static_cast<double>(n); };
+  auto relaxed = std::memory_order_relaxed;
+  one(out, "vapi_http_connections_open", metric_type::gauge, "Client connections open now.",
+      static_cast<double>(c.count.open.load(relaxed)));
+  one(out, "vapi_http_connections_max", metric_type::gauge,
+      "Most client connections held at once (MAX_CONNECTIONS).", d(c.max_connections));
+  one(out, "vapi_http_connections_accepted_total", metric_type::counter,
+      "Client connections accepted and served.", d(c.count.accepted.load(relaxed)));
+  out.family("vapi_http_connections_refused_total", metric_type::counter,
+             "Client connections answered 503 and closed: past MAX_CONNECTIONS, or with the "
+             "process out of descriptors.");
+  out.sample({{"reason", "max_connections"}}, d(c.count.refused_max_connections.load(relaxed)));
+  out.sample({{"reason", "out_of_descriptors"}},
+             d(c.count.refused_out_of_descriptors.load(relaxed)));
+  out.family("vapi_http_connections_closed_total", metric_type::counter,
+             "Client connections closed, by why.");
+  for (size_t i = 0; i < static_cast<size_t>(net::close_reason::count); ++i)
+    out.sample({{"reason", net::name_of(static_cast<net::close_reason>(i))}},
+               d(c.count.closed[i].load(relaxed)));
+  one(out, "vapi_http_accept_errors_total", metric_type::counter,
+      "accept() failures (out of descriptors or memory), each followed by a back-off.",
+      d(c.count.accept_errors.load(relaxed)));
+  one(out, "vapi_http_output_buffered_bytes", metric_type::gauge,
+      "Bytes of responses the service holds unsent, beyond stored bodies it shares.",
+      d(c.output.held.load(relaxed)));
+  one(out, "vapi_http_output_buffer_limit_bytes", metric_type::gauge,
+      "The most it holds before slow readers wait (MAX_OUTPUT_BUFFER_BYTES).", d(c.output.limit));
+}
+
 }  // namespace
 
 std::string render_metrics_page(const vapi_cache::system_view& actors,
                                 const http_metrics& requests, int in_flight,
+                                const connection_counts& connections,
                                 const metrics::process_stats& process) {
   prometheus_text out;
   requests.write(out);
+  write_connections(out, connections);
   one(out, "vapi_cache_http_requests_in_flight", metric_type::gauge,
       "Requests accepted and not yet answered, long-polls included.", in_flight);
   if (actors.cache_up)

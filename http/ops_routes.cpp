@@ -1,7 +1,5 @@
 // The operations endpoints (README, "Operate"): /metrics and /health ask the probe actor, which
 // asks the cache with a deadline; /ready reads the lifecycle. None of them waits on a reactor.
-#include <pistache/http.h>
-
 #include "http/replies.hpp"
 #include "http/route_support.hpp"
 #include "http/routes.hpp"
@@ -12,12 +10,6 @@ namespace http {
 namespace {
 
 using Pistache::Http::Code;
-
-const Pistache::Http::Mime::MediaType& exposition_type() {
-  static const auto type = Pistache::Http::Mime::MediaType::fromString(
-    std::string(metrics::prometheus_text::content_type));
-  return type;
-}
 
 std::string status_body(const char* status) {
   return std::string(R"({"success":true,"status":")") + status + "\"}";
@@ -32,11 +24,14 @@ void routes::get_metrics(const request& req, writer rsp) {
   if (!read_allowed(req, rsp, ex))
     return;
   caf::anon_send(actors_.probe, vapi_cache::metrics_atom_v,
-                 vapi_cache::view_reply_fn([w = share(std::move(rsp)), ex,
-                                            life = life_](vapi_cache::system_view view) {
-                   auto page = render_metrics_page(view, ex->metrics, life->in_flight(),
-                                                   metrics::read_process_stats());
-                   replies::send(*w, Code::Ok, page, ex, exposition_type());
+                 vapi_cache::view_reply_fn([w = share(std::move(rsp)), ex, life = life_,
+                                            c = connections_](vapi_cache::system_view view) {
+                   auto page = render_metrics_page(
+                     view, ex->metrics, life->in_flight(),
+                     connection_counts{*c.count, *c.output, c.max_connections},
+                     metrics::read_process_stats());
+                   replies::send(*w, Code::Ok, std::move(page), ex,
+                                 std::string(metrics::prometheus_text::content_type));
                  }));
 }
 

@@ -3,7 +3,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "http/extra_headers.hpp"
 
 namespace http::replies {
 namespace {
@@ -16,12 +15,6 @@ std::string dump(const ordered_json& j) {
 }
 
 }  // namespace
-
-const Pistache::Http::Mime::MediaType& json_type() {
-  static const auto type =
-    Pistache::Http::Mime::MediaType::fromString("application/json; charset=utf-8");
-  return type;
-}
 
 std::string stored(std::string_view call_id) {
   return dump({{"success", true},
@@ -73,28 +66,31 @@ std::string status_noted(std::string_view call_id) {
 
 std::string empty_object() { return "{}"; }
 
-std::string batch(const std::vector<std::string>& ids,
-                  const std::vector<vapi_cache::lookup>& results) {
-  // Stored bodies are {"success":true,"data":<CallResult>}: the CallResult is spliced out of the
-  // finished bytes rather than parsed and re-serialised.
-  static const std::string head = R"({"success":true,"data":)";
-  std::string data = "{", pending = "[";
+response batch(const std::vector<std::string>& ids,
+               const std::vector<vapi_cache::lookup>& results) {
+  // Stored bodies are {"success":true,"data":<CallResult>} (vapi::render_get_body): each
+  // CallResult is a slice of its stored body, so nothing is parsed, copied or decompressed here.
+  static constexpr std::string_view head = R"({"success":true,"data":)";
+  response r;
+  std::string text = R"({"success":true,"data":{)", pending = "[";
   for (size_t i = 0; i < ids.size(); ++i) {
-    data += (i ? "," : "") + dump(ids[i]) + ":";
-    std::string body = results.at(i).body ? results.at(i).body->text() : std::string();
-    if (body.size() > head.size() + 1 && body.compare(0, head.size(), head) == 0) {
-      data.append(body, head.size(), body.size() - head.size() - 1);
+    text += (i ? "," : "") + dump(ids[i]) + ":";
+    const auto& body = results.at(i).body;
+    if (body && body->size() > head.size() + 1) {
+      r.text(std::exchange(text, std::string()));
+      r.stored(body, head.size(), body->size() - head.size() - 1);
     } else {
-      data += "null";
+      text += "null";
       pending += (pending.size() > 1 ? "," : "") + dump(ids[i]);
     }
   }
-  return R"({"success":true,"data":)" + data + R"(},"pending":)" + pending + "]}";
+  r.text(text + R"(},"pending":)" + pending + "]}");
+  return r;
 }
 
-void send_busy(Pistache::Http::ResponseWriter& writer, const exchange_ptr& ex) {
-  writer.headers().add<retry_after>("1");
-  send_error(writer, Code::Service_Unavailable,
+void send_busy(responder& w, const exchange_ptr& ex) {
+  w.header("Retry-After", "1");
+  send_error(w, Code::Service_Unavailable,
              "Too many requests are waiting; retry after 1 second", ex);
 }
 
@@ -129,19 +125,31 @@ Code to_code(vapi_cache::outcome what) {
   return Code::Internal_Server_Error;
 }
 
-void send(Pistache::Http::ResponseWriter& writer, Code code, const std::string& body,
-          const exchange_ptr& ex, const Pistache::Http::Mime::MediaType& type) {
-  writer.headers().add<request_id_header>(ex->request_id);
-  ex->metrics.observe_request(ex->route, static_cast<int>(code),
+void send(responder& w, response r, const exchange_ptr& ex) {
+  w.header("X-Request-Id", ex->request_id);
+  ex->metrics.observe_request(ex->route, r.status,
                               std::chrono::steady_clock::now() - ex->started);
-  // The continuations hold the exchange (and so its in-flight token) until Pistache settles
-  // or drops the write.
-  writer.send(code, body, type).then([ex](ssize_t) {}, [ex](std::exception_ptr) {});
+  w.send(std::move(r), ex);  // the exchange (and its in-flight token) lives until written
 }
 
-void send_error(Pistache::Http::ResponseWriter& writer, Code code, std::string_view message,
-                const exchange_ptr& ex) {
-  send(writer, code, error(code, message), ex);
+void send(responder& w, Code code, std::string body, const exchange_ptr& ex, std::string type) {
+  response r;
+  r.status = static_cast<int>(code);
+  r.content_type = std::move(type);
+  r.text(std::move(body));
+  send(w, std::move(r), ex);
+}
+
+void send_stored(responder& w, Code code, const vapi_cache::body_ptr& body,
+                 const exchange_ptr& ex) {
+  response r;
+  r.status = static_cast<int>(code);
+  r.stored(body, 0, body->size());
+  send(w, std::move(r), ex);
+}
+
+void send_error(responder& w, Code code, std::string_view message, const exchange_ptr& ex) {
+  send(w, code, error(code, message), ex);
 }
 
 }  // namespace http::replies

@@ -3,7 +3,7 @@
 // Any thread may call these.
 #pragma once
 
-#include <pistache/http.h>
+#include <pistache/http_defs.h>
 
 #include <string>
 #include <string_view>
@@ -11,6 +11,7 @@
 
 #include "actors/messages.hpp"
 #include "http/exchange.hpp"
+#include "http/responder.hpp"
 #include "vapi/webhook.hpp"
 
 namespace http::replies {
@@ -23,12 +24,12 @@ std::string call_not_found(std::string_view call_id);
 // The seed's 404 plus what status-updates said: "callStatus", and "endedReason" when known.
 std::string call_not_found(std::string_view call_id, const vapi_cache::call_progress& progress);
 std::string status_noted(std::string_view call_id);
-// {"success":true,"data":{"<id>":<CallResult or null>,...},"pending":["<id>",...]}, ids in order.
-std::string batch(const std::vector<std::string>& ids,
-                  const std::vector<vapi_cache::lookup>& results);
+// {"success":true,"data":{"<id>":<CallResult or null>,...},"pending":["<id>",...]}, ids in order;
+// each CallResult a slice of its stored body, shared, not copied.
+response batch(const std::vector<std::string>& ids, const std::vector<vapi_cache::lookup>& results);
 
 // 503 with Retry-After: too many long-polls are held.
-void send_busy(Pistache::Http::ResponseWriter& writer, const exchange_ptr& ex);
+void send_busy(responder& w, const exchange_ptr& ex);
 
 // For the message types VAPI waits on for an answer body: we have nothing to add.
 std::string empty_object();
@@ -41,17 +42,18 @@ std::string error(Pistache::Http::Code code, std::string_view message);
 // The only place a cache outcome becomes an HTTP status.
 Pistache::Http::Code to_code(vapi_cache::outcome what);
 
-// application/json; charset=utf-8
-const Pistache::Http::Mime::MediaType& json_type();
-
-// Sends `body` (JSON unless `type` says otherwise) with the exchange's X-Request-Id, and
-// records its duration. `ex` stays alive until Pistache has written or dropped the bytes.
-void send(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code code,
-          const std::string& body, const exchange_ptr& ex,
-          const Pistache::Http::Mime::MediaType& type = json_type());
+// Sends `r` with the exchange's X-Request-Id, and records its duration. `ex` stays alive
+// until the bytes are written or dropped. Any thread.
+void send(responder& w, response r, const exchange_ptr& ex);
+// Sends `body` (JSON unless `type` says otherwise).
+void send(responder& w, Pistache::Http::Code code, std::string body, const exchange_ptr& ex,
+          std::string type = "application/json; charset=utf-8");
+// Sends a stored body, shared rather than copied.
+void send_stored(responder& w, Pistache::Http::Code code, const vapi_cache::body_ptr& body,
+                 const exchange_ptr& ex);
 
 // Sends error(code, message).
-void send_error(Pistache::Http::ResponseWriter& writer, Pistache::Http::Code code,
-                std::string_view message, const exchange_ptr& ex);
+void send_error(responder& w, Pistache::Http::Code code, std::string_view message,
+                const exchange_ptr& ex);
 
 }  // namespace http::replies

@@ -75,17 +75,23 @@ std::string too_large_message(std::size_t limit) {
 
 }  // namespace
 
-void request_framer::consume(std::string_view data, framing_sink& sink) {
+std::size_t request_framer::consume(std::string_view data, framing_sink& sink) {
+  std::size_t total = data.size();
   while (!data.empty()) {
     std::size_t used = 0;
     switch (phase_) {
-      case phase::head: used = consume_head(data, sink); break;
+      case phase::head:
+        if (head_.empty() && !sink.accepting())
+          return total - data.size();
+        used = consume_head(data, sink);
+        break;
       case phase::body: used = consume_body(data, sink); break;
       case phase::chunked: used = consume_chunked(data, sink); break;
-      case phase::closed: return;
+      case phase::closed: return total;  // ignored, hence taken
     }
     data.remove_prefix(used);
   }
+  return total;
 }
 
 void request_framer::forward(std::string_view bytes, framing_sink& sink) {

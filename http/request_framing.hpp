@@ -23,6 +23,8 @@ class framing_sink {
   // The current request is refused with `status`. With `close`, the stream cannot be framed
   // any further: answer, then close; the framer ignores all later input.
   virtual void reject(int status, std::string message, bool close) = 0;
+  // Whether a new request may begin now; when not, consume() stops before it.
+  virtual bool accepting() const { return true; }
 };
 
 struct framing_limits {
@@ -34,12 +36,16 @@ class request_framer {
  public:
   explicit request_framer(framing_limits limits) : limits_(limits) {}
 
-  // Consumes the next bytes read from the connection.
-  void consume(std::string_view data, framing_sink& sink);
+  // Consumes the next bytes read from the connection, up to where a request would begin while
+  // the sink is not accepting; returns how many it took (the rest is to be offered again).
+  std::size_t consume(std::string_view data, framing_sink& sink);
 
   // Stop reading requests (the client asked to close, or the service is stopping).
   void close() { phase_ = phase::closed; }
   bool closed() const { return phase_ == phase::closed; }
+  // Between requests (nothing of the next one seen), in a request's head, or in its body.
+  bool between_requests() const { return phase_ == phase::head && head_.empty(); }
+  bool in_head() const { return phase_ == phase::head && !head_.empty(); }
 
  private:
   enum class phase { head, body, chunked, closed };

@@ -1,20 +1,20 @@
 // Small pieces every route file uses; internal to http/.
 #pragma once
 
-#include <pistache/http.h>
 #include <pistache/router.h>
 
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "http/responder.hpp"
+
 namespace http {
 
-// The writer is move-only and the actors answer on their own threads. Pistache queues every
-// write to the connection's reactor, so sending from there is safe; the shared_ptr makes the
-// reply callable copyable, as std::function requires.
-inline std::shared_ptr<Pistache::Http::ResponseWriter> share(Pistache::Http::ResponseWriter rsp) {
-  return std::make_shared<Pistache::Http::ResponseWriter>(std::move(rsp));
+// A responder is move-only and the actors answer on their own threads (a responder may send
+// from any); the shared_ptr makes the reply callable copyable, as std::function requires.
+inline std::shared_ptr<responder> share(responder rsp) {
+  return std::make_shared<responder>(std::move(rsp));
 }
 
 // A query parameter's raw text.

@@ -5,13 +5,11 @@
 #include <algorithm>
 #include <sstream>
 
-#include "http/extra_headers.hpp"
 #include "http/percent_decode.hpp"
 #include "http/query_params.hpp"
 #include "http/replies.hpp"
 #include "http/request_id.hpp"
 #include "http/route_support.hpp"
-#include "http/wait_tickets.hpp"
 #include "logging/log.hpp"
 #include "vapi/call_result.hpp"
 
@@ -20,7 +18,6 @@ namespace {
 
 using Pistache::Http::Code;
 using Pistache::Http::Method;
-using Pistache::Http::ResponseWriter;
 using vapi_cache::answer;
 using vapi_cache::outcome;
 using vapi_cache::reply_fn;
@@ -63,13 +60,13 @@ header_lookup headers_of(const Pistache::Rest::Request& req) {
 
 // A single call's GET answer, with or without a wait: 200 with the stored body, else the seed's
 // 404 plus the call's status when one is known.
-void send_lookup(ResponseWriter& w, const std::string& id, const vapi_cache::body_ptr& body,
+void send_lookup(responder& w, const std::string& id, const vapi_cache::body_ptr& body,
                  const std::optional<vapi_cache::call_progress>& progress, bool waited,
                  const exchange_ptr& ex) {
   if (body) {
     logging::info("retrieved",
                   {{"callId", id}, {"waited", waited}, {"requestId", ex->request_id}});
-    return replies::send(w, Code::Ok, body->text(), ex);
+    return replies::send_stored(w, Code::Ok, body, ex);
   }
   logging::debug("not_found", {{"callId", id}, {"waited", waited}, {"requestId", ex->request_id}});
   replies::send(w, Code::Not_Found,
@@ -104,12 +101,13 @@ nlohmann::ordered_json call_id_field(const nlohmann::json& message) {
 }  // namespace
 
 routes::routes(route_targets targets, std::shared_ptr<lifecycle> life, http_metrics& metrics,
-               access_rules access, wait_rules waits)
+               access_rules access, wait_rules waits, connection_view connections)
   : actors_(std::move(targets)),
     life_(std::move(life)),
     metrics_(metrics),
     access_(std::move(access)),
-    waits_(waits) {}
+    waits_(waits),
+    connections_(connections) {}
 
 exchange_ptr routes::open(const request& req, route_label route) const {
   std::optional<std::string_view> given;
@@ -133,7 +131,7 @@ bool routes::read_allowed(const request& req, writer& rsp, const exchange_ptr& e
   std::optional<std::string> authorization = headers_of(req)("Authorization");
   if (bearer_matches(access_.api_token, authorization))
     return true;
-  rsp.headers().add<www_authenticate>("Bearer");
+  rsp.header("WWW-Authenticate", "Bearer");
   replies::send_error(rsp, Code::Unauthorized,
                       authorization ? "The bearer token is not valid"
                                     : "This endpoint needs Authorization: Bearer <API_TOKEN>",
@@ -152,22 +150,29 @@ std::optional<std::string> routes::call_id_of(const request& req, writer& rsp,
   return std::nullopt;
 }
 
+// Pistache's router calls a route with its own ResponseWriter, never used here: the route
+// answers through the responder its session handed over (http/responder.hpp).
+Pistache::Rest::Route::Handler routes::bind(void (routes::*handler)(const request&, responder)) {
+  return [this, handler](const request& req, Pistache::Http::ResponseWriter) {
+    (this->*handler)(req, route_handoff::take());
+    return Pistache::Rest::Route::Result::Ok;
+  };
+}
+
 void routes::bind(Pistache::Rest::Router& router) {
-  using Pistache::Rest::Routes::bind;
   struct endpoint {
     std::string path;
     std::vector<std::pair<Method, Pistache::Rest::Route::Handler>> handlers;
   };
   const endpoint endpoints[] = {
-    {std::string(prefix) + "/webhook", {{Method::Post, bind(&routes::post_webhook, this)}}},
+    {std::string(prefix) + "/webhook", {{Method::Post, bind(&routes::post_webhook)}}},
     {std::string(prefix) + "/calls/:callId",
-     {{Method::Get, bind(&routes::get_call, this)},
-      {Method::Delete, bind(&routes::delete_call, this)}}},
-    {std::string(prefix) + "/calls", {{Method::Get, bind(&routes::get_calls, this)}}},
-    {std::string(prefix) + "/cache/stats", {{Method::Get, bind(&routes::get_stats, this)}}},
-    {"/metrics", {{Method::Get, bind(&routes::get_metrics, this)}}},
-    {"/health", {{Method::Get, bind(&routes::get_health, this)}}},
-    {"/ready", {{Method::Get, bind(&routes::get_ready, this)}}},
+     {{Method::Get, bind(&routes::get_call)}, {Method::Delete, bind(&routes::delete_call)}}},
+    {std::string(prefix) + "/calls", {{Method::Get, bind(&routes::get_calls)}}},
+    {std::string(prefix) + "/cache/stats", {{Method::Get, bind(&routes::get_stats)}}},
+    {"/metrics", {{Method::Get, bind(&routes::get_metrics)}}},
+    {"/health", {{Method::Get, bind(&routes::get_health)}}},
+    {"/ready", {{Method::Get, bind(&routes::get_ready)}}},
   };
   for (const auto& e : endpoints) {
     std::vector<Method> allowed;
@@ -178,12 +183,14 @@ void routes::bind(Pistache::Rest::Router& router) {
     for (Method m : all_methods) {
       if (std::find(allowed.begin(), allowed.end(), m) != allowed.end())
         continue;
-      router.addRoute(m, e.path, [this, allowed](const request& req, writer rsp) {
+      router.addRoute(m, e.path, [this, allowed](const request& req,
+                                                 Pistache::Http::ResponseWriter) {
+        auto rsp = route_handoff::take();
         auto ex = open(req, route_label::other);
-        rsp.headers().add<Pistache::Http::Header::Allow>(allowed);
         std::string names;
         for (Method a : allowed)
           names += std::string(names.empty() ? "" : ", ") + Pistache::Http::methodString(a);
+        rsp.header("Allow", names);
         replies::send_error(rsp, Code::Method_Not_Allowed,
                             std::string(Pistache::Http::methodString(req.method())) +
                               " is not allowed on " + req.resource() + "; use " + names,
@@ -192,7 +199,7 @@ void routes::bind(Pistache::Rest::Router& router) {
       });
     }
   }
-  router.addNotFoundHandler(bind(&routes::not_found, this));
+  router.addNotFoundHandler(bind(&routes::not_found));
 }
 
 // POST /api/v1/vapi/webhook
@@ -293,7 +300,7 @@ void routes::get_call(const request& req, writer rsp) {
   if (*wait > std::chrono::seconds(0)) {
     // Held by the cache actor until the result is stored or the wait is over.
     ex->route = route_label::get_call_wait;
-    vapi_cache::wait_request held{{*id}, *wait, false, new_wait_ticket(rsp.peer())};
+    vapi_cache::wait_request held{{*id}, *wait, false, rsp.wait_ticket()};
     ask(
       actors_.cache, vapi_cache::wait_atom_v, std::move(held),
       wait_reply_fn([w = share(std::move(rsp)), ex, id = *id](wait_answer a) {
@@ -327,14 +334,15 @@ void routes::get_calls(const request& req, writer rsp) {
   vapi_cache::wait_request held{*ids.value, *wait, mode == "any"};
   if (*wait > std::chrono::seconds(0)) {
     ex->route = route_label::get_calls_wait;
-    held.ticket = new_wait_ticket(rsp.peer());
+    held.ticket = rsp.wait_ticket();
   }
   ask(actors_.cache, vapi_cache::wait_atom_v, std::move(held),
                  wait_reply_fn([w = share(std::move(rsp)), ex,
                                 ids = std::move(*ids.value)](wait_answer a) {
                    if (a.what == outcome::busy)
                      return replies::send_busy(*w, ex);
-                   replies::send(*w, Code::Ok, replies::batch(ids, a.results), ex);
+                   auto r = replies::batch(ids, a.results);
+                   replies::send(*w, std::move(r), ex);
                  }));
 }
 
@@ -366,7 +374,7 @@ void routes::get_stats(const request& req, writer rsp) {
     return replies::send_error(rsp, Code::Bad_Request, page.error, ex);
   ask(actors_.cache, vapi_cache::stats_atom_v, std::move(*page.value),
                  reply_fn([w = share(std::move(rsp)), ex](answer a) {
-                   replies::send(*w, replies::to_code(a.what), a.body->text(), ex);
+                   replies::send_stored(*w, replies::to_code(a.what), a.body, ex);
                  }));
 }
 

@@ -15,7 +15,9 @@
 #include "http/exchange.hpp"
 #include "http/http_metrics.hpp"
 #include "http/lifecycle.hpp"
+#include "http/responder.hpp"
 #include "http/webhook_auth.hpp"
+#include "net/reactor.hpp"
 
 namespace http {
 
@@ -30,6 +32,13 @@ struct wait_rules {
   std::chrono::seconds max_wait{55};  // ?wait=N above it is capped
 };
 
+// The connection layer's counts, for /metrics.
+struct connection_view {
+  const net::counters* count = nullptr;
+  const net::output_budget* output = nullptr;
+  size_t max_connections = 0;
+};
+
 // The actors a route talks to.
 struct route_targets {
   vapi_cache::cache_actor cache;  // every call and stats request
@@ -39,7 +48,7 @@ struct route_targets {
 class routes {
  public:
   routes(route_targets targets, std::shared_ptr<lifecycle> life, http_metrics& metrics,
-         access_rules access, wait_rules waits);
+         access_rules access, wait_rules waits, connection_view connections);
 
   // Registers every endpoint, and a JSON 405 for every other method on each of their paths
   // (registering all methods also avoids Pistache 0.0.5's race on unrouted methods).
@@ -47,7 +56,7 @@ class routes {
 
  private:
   using request = Pistache::Rest::Request;
-  using writer = Pistache::Http::ResponseWriter;
+  using writer = responder;
 
   void post_webhook(const request& req, writer rsp);
   void get_call(const request& req, writer rsp);
@@ -59,6 +68,9 @@ class routes {
   void get_metrics(const request& req, writer rsp);
   void get_health(const request& req, writer rsp);
   void get_ready(const request& req, writer rsp);
+
+  // A route as Pistache's router takes it.
+  Pistache::Rest::Route::Handler bind(void (routes::*handler)(const request&, responder));
 
   // The request's exchange: counted in flight, timed, with its X-Request-Id.
   exchange_ptr open(const request& req, route_label route) const;
@@ -75,6 +87,7 @@ class routes {
   http_metrics& metrics_;
   const access_rules access_;
   const wait_rules waits_;
+  const connection_view connections_;
 };
 
 }  // namespace http

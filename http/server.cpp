@@ -1,16 +1,16 @@
-// Pistache's endpoint with the options this service needs; see README "Configure".
+// The reactors share one listening socket; see README "How it works" for what each connection
+// is promised and how.
 #include "http/server.hpp"
 
-#include "http/connection_handler.hpp"
+#include <unistd.h>
+
+#include "net/listener.hpp"
 
 namespace http {
 namespace {
 
 constexpr std::size_t max_header_bytes = 32 * 1024;
-
-Pistache::Address address_of(const config::settings& s) {
-  return Pistache::Address(s.host, Pistache::Port(s.port));
-}
+constexpr int backlog = 1024;
 
 access_rules access_of(const config::settings& s) {
   access_rules a;
@@ -28,46 +28,40 @@ access_rules access_of(const config::settings& s) {
 
 }  // namespace
 
-server::server(const config::settings& s, route_targets actors)
-  : life_(std::make_shared<lifecycle>()),
+server::server(const config::settings& s, route_targets actors, size_t max_connections)
+  : settings_(s),
+    life_(std::make_shared<lifecycle>()),
     metrics_(std::make_unique<http_metrics>()),
+    output_budget_(s.max_output_buffer_bytes),
     router_(std::make_shared<Pistache::Rest::Router>()),
-    routes_(actors, life_, *metrics_, access_of(s), wait_rules{s.max_wait}),  // (a copy: used below)
-    endpoint_(address_of(s)) {
-  framing_limits limits{max_header_bytes, s.max_body_bytes};
-  // Pistache times a connection from the end of its last request, even while that request is
-  // held by a long-poll: its header timeout would answer a 55 s wait with a 408 after 30 s. So
-  // every timeout is lengthened by the longest wait (plus slack for the answer to be written).
-  auto wait_margin = s.max_wait + std::chrono::seconds(s.max_wait.count() > 0 ? 5 : 0);
-  auto options = Pistache::Http::Endpoint::options()
-                   .threads(static_cast<int>(s.http_threads))
-                   .threadsName("vapi-http")
-                   // ReuseAddr: a restart rebinds the port at once, without waiting out
-                   // TIME_WAIT. NoDelay (inherited by accepted sockets): a response is sent
-                   // when written, not held by Nagle until the client's delayed ACK (40 ms).
-                   .flags(Pistache::Tcp::Options::ReuseAddr | Pistache::Tcp::Options::NoDelay)
-                   .backlog(1024)
-                   // Pistache's buffer holds one framed request: headers plus body
-                   .maxRequestSize(limits.max_header_bytes + limits.max_body_bytes)
-                   .headerTimeout(std::chrono::seconds(30) + wait_margin)
-                   .bodyTimeout(std::chrono::seconds(60) + wait_margin)
-                   .keepaliveTimeout(std::chrono::seconds(75) + wait_margin);
-  endpoint_.init(options);
+    routes_(actors, life_, *metrics_, access_of(s), wait_rules{s.max_wait},
+            connection_view{&connections_, &output_budget_, max_connections}),
+    context_{*router_, *life_, *metrics_, actors.cache,
+             framing_limits{max_header_bytes, s.max_body_bytes}} {
   routes_.bind(*router_);
-  endpoint_.setHandler(
-    Pistache::Http::make_handler<connection_handler>(router_, life_, *metrics_, actors.cache,
-                                                     limits));
+  shared_ = std::make_unique<net::shared_state>(net::shared_state{
+    -1, max_connections,
+    std::chrono::duration_cast<std::chrono::milliseconds>(s.send_timeout), output_budget_,
+    connections_});
 }
 
-server::~server() { stop(); }
+server::~server() {
+  stop();
+  if (listen_fd_ >= 0)
+    ::close(listen_fd_);
+}
 
 void server::start() {
-  endpoint_.serveThreaded();
-  running_ = true;
-}
-
-uint16_t server::port() const {
-  return static_cast<uint16_t>(endpoint_.getPort());
+  listen_fd_ = net::listen_tcp(settings_.host, settings_.port, backlog);
+  port_ = net::local_port(listen_fd_);
+  shared_->listen_fd = listen_fd_;
+  auto make_session = [this](net::connection& c) -> std::unique_ptr<net::session> {
+    return std::make_unique<session>(c, context_);
+  };
+  for (unsigned i = 0; i < settings_.http_threads; ++i) {
+    reactors_.push_back(std::make_unique<net::reactor>(i, *shared_, make_session));
+    reactors_.back()->start("vapi-http");
+  }
 }
 
 void server::stop_being_ready() { life_->stop_being_ready(); }
@@ -80,9 +74,9 @@ bool server::drain(std::chrono::milliseconds grace, const std::function<void()>&
 }
 
 void server::stop() {
-  if (running_)
-    endpoint_.shutdown();
-  running_ = false;
+  for (auto& r : reactors_)
+    r->stop();
+  reactors_.clear();
 }
 
 }  // namespace http

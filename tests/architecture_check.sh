@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The layering the README promises, checked on every test run: dependencies point one way
-# (http/ -> actors/ -> vapi/; metrics/ is a pure leaf), and no mutex guards anything in the request path.
+# (http/ -> actors/ -> vapi/; metrics/ is a pure leaf; net/, the connection layer, knows no HTTP
+# library and no actor), and no mutex guards anything in the request path.
 set -u
 root=${1:-$(dirname "$0")/..}
 cd "$root" || exit 2
@@ -11,8 +12,11 @@ fi
 if hits=$(grep -rnE 'caf/|caf::' vapi metrics); then
   echo "vapi/ and metrics/ must stay pure (no CAF):"; echo "$hits"; status=1
 fi
-if hits=$(grep -rnE 'mutex|lock_guard|unique_lock|shared_lock' actors http vapi metrics); then
-  echo "no lock belongs in actors/, http/, vapi/ or metrics/:"; echo "$hits"; status=1
+if hits=$(grep -rnE '#include .(pistache/|caf/|http/|actors/)|caf::|Pistache::' net); then
+  echo "net/ must know neither Pistache, CAF, http/ nor actors/:"; echo "$hits"; status=1
+fi
+if hits=$(grep -rnE 'mutex|lock_guard|unique_lock|shared_lock' actors http net vapi metrics); then
+  echo "no lock belongs in actors/, http/, net/, vapi/ or metrics/:"; echo "$hits"; status=1
 fi
 [ $status -eq 0 ] && echo "layering and lock-freedom hold"
 exit $status

@@ -33,6 +33,7 @@ vapi_cache::cache_actor::behavior_type silent_cache(vapi_cache::cache_actor::poi
     [](wait_over_atom, uint64_t) {},
     [](wait_over_atom) {},
     [](wait_gone_atom, const std::vector<uint64_t>&) {},
+    [](wait_release_atom, const std::vector<uint64_t>&) {},
     [](expire_atom, const std::string&, uint64_t) {},
     [self](caf::ping_atom) { return self->make_response_promise<caf::pong_atom>(); },
     [self](metrics_atom, int64_t) { return self->make_response_promise<cache_metrics>(); },

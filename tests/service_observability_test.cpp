@@ -2,6 +2,9 @@
 // values, and the whole page through a strict parser), /health, /ready during shutdown,
 // X-Request-Id on every kind of response and in the logs, and stats paging.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
 
@@ -308,8 +311,37 @@ TEST(LongPollSlots, ClientsThatLeaveGiveTheirSlotsBack) {
     ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the slots were never given back";
     std::this_thread::sleep_for(20ms);
   }
-  EXPECT_EQ(sample(c.get("/metrics").body, R"(vapi_cache_waits_total{outcome="abandoned"})"), 2);
+  // A client that closes (FIN) may only have half-closed: its waits are answered at once
+  // rather than dropped (README, "Wait for a result").
+  EXPECT_EQ(sample(c.get("/metrics").body, R"(vapi_cache_waits_total{outcome="released"})"), 2);
   EXPECT_EQ(c.get(calls + "z?wait=1").status, 404);  // held for its second, then the seed 404
+}
+
+// A reset connection is gone for certain: its wait is dropped unanswered.
+TEST(LongPollSlots, ResetClientsWaitsAreDropped) {
+  service_process svc({}, {{"MAX_WAITERS", "1"}});
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(svc.port());
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string held = get_request(calls + "x?wait=50");
+  ASSERT_EQ(send(fd, held.data(), held.size(), 0), static_cast<ssize_t>(held.size()));
+  http_client c(svc.port());
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (sample(c.get("/metrics").body, "vapi_cache_waiters") != 1) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the wait was never held";
+    std::this_thread::sleep_for(20ms);
+  }
+  linger reset{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  close(fd);  // RST
+  while (sample(c.get("/metrics").body, "vapi_cache_waiters") != 0) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the slot was never given back";
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(sample(c.get("/metrics").body, R"(vapi_cache_waits_total{outcome="abandoned"})"), 1);
 }
 
 }  // namespace

@@ -101,7 +101,8 @@ TEST(settings, defaults_text_declares_every_setting) {
   std::vector<std::string> want = {"HOST",         "PORT",          "CACHE_TTL_SECONDS",
                                    "MAX_BODY_BYTES", "HTTP_THREADS", "ACTOR_THREADS",
                                    "THREAD_SCHEDULING", "LOG_LEVEL",    "MAX_WAIT_SECONDS", "MAX_WAITERS",
-                                   "SHUTDOWN_DELAY_SECONDS", "SHUTDOWN_GRACE_SECONDS",
+                                   "MAX_CONNECTIONS", "SEND_TIMEOUT_SECONDS",
+                                   "MAX_OUTPUT_BUFFER_BYTES", "SHUTDOWN_DELAY_SECONDS", "SHUTDOWN_GRACE_SECONDS",
                                    "WEBHOOK_SECRET", "WEBHOOK_SECRET_HEADER",
                                    "WEBHOOK_HMAC_SECRET", "WEBHOOK_HMAC_ALGORITHM",
                                    "WEBHOOK_SIGNATURE_HEADER", "WEBHOOK_SIGNATURE_PREFIX",
@@ -128,6 +129,9 @@ TEST(settings, defaults_values) {
   EXPECT_EQ(s.shutdown_grace, std::chrono::seconds(5));
   EXPECT_EQ(s.max_wait, std::chrono::seconds(55));
   EXPECT_EQ(s.max_waiters, 10000u);
+  EXPECT_EQ(s.max_connections, 0u);  // derived from the descriptor limit at start
+  EXPECT_EQ(s.send_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(s.max_output_buffer_bytes, 268435456u);
   EXPECT_EQ(s.webhook_secret, "");  // every authentication option is off by default
   EXPECT_EQ(s.webhook_secret_header, "");
   EXPECT_EQ(s.webhook_hmac_secret, "");
@@ -366,6 +370,18 @@ TEST(settings, boundary_values_are_accepted) {
   EXPECT_EQ(r.values->port, 65535);
   EXPECT_EQ(r.values->cache_ttl, std::chrono::seconds(31536000));
   EXPECT_EQ(r.values->max_body_bytes, 1073741824u);
+}
+
+TEST(settings, connection_limits_are_checked) {
+  auto r = load({"--max-connections=5", "--send-timeout-seconds=1",
+                 "--max-output-buffer-bytes=1048576"});
+  ASSERT_TRUE(r.values.has_value()) << r.output;
+  EXPECT_EQ(r.values->max_connections, 5u);
+  EXPECT_EQ(r.values->send_timeout, std::chrono::seconds(1));
+  EXPECT_EQ(r.values->max_output_buffer_bytes, 1048576u);
+  EXPECT_EQ(load({"--send-timeout-seconds=0"}).exit_code, 2);
+  EXPECT_EQ(load({"--max-output-buffer-bytes=1000"}).exit_code, 2);
+  EXPECT_EQ(load({"--max-connections=-1"}).exit_code, 2);
 }
 
 TEST(settings, every_log_level_is_accepted) {

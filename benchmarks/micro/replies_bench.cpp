@@ -54,7 +54,7 @@ void BM_reply_batch_10(benchmark::State& state) {
         R"(","status":"completed","summary":")" + std::string(500, 's') + R"("}})");
     results.push_back(std::move(l));
   }
-  size_t out_bytes = http::replies::batch(ids, results).size();
+  size_t out_bytes = http::replies::batch(ids, results).content_length();
   for (auto _ : state) {
     auto body = http::replies::batch(ids, results);
     benchmark::DoNotOptimize(body);
@@ -120,9 +120,12 @@ void BM_render_metrics_page(benchmark::State& state) {
   http::http_metrics requests;
   fill(requests);
   auto process = metrics::read_process_stats();
-  size_t out_bytes = http::render_metrics_page(view, requests, 3, process).size();
+  net::counters counters;
+  net::output_budget budget(1 << 20);
+  http::connection_counts connections{counters, budget, 1000};
+  size_t out_bytes = http::render_metrics_page(view, requests, 3, connections, process).size();
   for (auto _ : state) {
-    auto page = http::render_metrics_page(view, requests, 3, process);
+    auto page = http::render_metrics_page(view, requests, 3, connections, process);
     benchmark::DoNotOptimize(page);
   }
   state.SetItemsProcessed(state.iterations());
