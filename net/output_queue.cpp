@@ -5,13 +5,13 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace net {
 namespace {
 
 constexpr int max_iov = 64;
-constexpr size_t max_gather = 4 * 1024 * 1024;  // bytes offered to one writev
 
 }  // namespace
 
@@ -86,10 +86,12 @@ void output_queue::pop_front() {
   pieces_.pop_front();
 }
 
-ssize_t output_queue::write_to(int fd) {
+ssize_t output_queue::write_to(int fd, size_t most) {
   ssize_t total = 0;
   waiting_ = false;
-  while (!pieces_.empty()) {
+  full_ = false;
+  while (!pieces_.empty() && static_cast<size_t>(total) < most) {
+    size_t max_gather = most - static_cast<size_t>(total);
     iovec iov[max_iov];
     int n = 0;
     size_t gathered = 0;
@@ -102,7 +104,7 @@ ssize_t output_queue::write_to(int fd) {
       if (it->size == 0)
         continue;  // a keep
       iov[n].iov_base = const_cast<char*>(it->data + it->written);
-      iov[n].iov_len = it->size - it->written;
+      iov[n].iov_len = std::min(it->size - it->written, max_gather - gathered);
       gathered += iov[n].iov_len;
       ++n;
     }
@@ -116,8 +118,10 @@ ssize_t output_queue::write_to(int fd) {
     msg.msg_iovlen = static_cast<size_t>(n);
     ssize_t w = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
     if (w < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        full_ = errno != EINTR;
         break;
+      }
       return -1;
     }
     total += w;
@@ -138,8 +142,10 @@ ssize_t output_queue::write_to(int fd) {
       if (left == 0 && !pieces_.empty() && pieces_.front().size != 0)
         break;
     }
-    if (static_cast<size_t>(w) < gathered)
-      break;  // the socket is full
+    if (static_cast<size_t>(w) < gathered) {
+      full_ = true;  // the socket took less than offered
+      break;
+    }
   }
   return total;
 }

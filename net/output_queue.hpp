@@ -53,9 +53,12 @@ class output_queue {
   size_t size() const { return unsent_; }  // bytes not written yet
   bool empty() const { return pieces_.empty(); }
 
-  // Writes what `fd` takes without blocking. Returns the bytes written (0 when the socket is
-  // full or the front piece waits for the budget), or -1 with errno set on a socket error.
-  ssize_t write_to(int fd);
+  // Writes what `fd` takes without blocking, at most about `most` bytes. Returns the bytes
+  // written (0 when the socket is full or the front piece waits for the budget), or -1 with
+  // errno set on a socket error.
+  ssize_t write_to(int fd, size_t most);
+  // Whether the last write_to stopped because the socket took no more.
+  bool socket_full() const { return full_; }
   // Whether the front piece is waiting for the budget.
   bool waiting_for_budget() const { return waiting_; }
 
@@ -79,6 +82,7 @@ class output_queue {
   std::deque<piece> pieces_;
   size_t unsent_ = 0;
   bool waiting_ = false;
+  bool full_ = false;
 };
 
 }  // namespace net

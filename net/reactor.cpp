@@ -316,13 +316,14 @@ void reactor::impl::run_runnable() {
 }
 
 void reactor::impl::flush_dirty() {
-  for (size_t i = 0; i < dirty_.size(); ++i) {  // a flush may close, never dirty, others
-    if (auto& c = slots_[dirty_[i]]) {
+  auto slots = std::move(dirty_);  // a flush that leaves output for the next turn marks anew
+  dirty_.clear();
+  for (uint32_t slot : slots) {
+    if (auto& c = slots_[slot]) {
       c->dirty = false;
       c->flush();
     }
   }
-  dirty_.clear();
 }
 
 void reactor::impl::reap() {

@@ -15,6 +15,10 @@ namespace net {
 namespace {
 
 constexpr int64_t linger_ms = 5000;  // after a last answer: time for the client to read it
+// Bytes written to one connection per turn: a burst of large answers to many clients is
+// written a slice each per turn, so a small answer to another client waits one short turn,
+// not for hundreds of megabytes to be copied into the kernel first.
+constexpr size_t write_per_turn = 64 * 1024;
 
 }  // namespace
 
@@ -124,14 +128,16 @@ void socket_connection::flush() {
   if (!had_output_)
     last_progress_ = r_.now();  // the send timeout counts from when output began to wait
   size_t before = out_.size();
-  ssize_t w = out_.write_to(fd_);
+  ssize_t w = out_.write_to(fd_, write_per_turn);
   if (w < 0)
     return close_now(errno == EPIPE || errno == ECONNRESET ? close_reason::client
                                                            : close_reason::error);
   if (w > 0)
     last_progress_ = r_.now();
   had_output_ = !out_.empty();
-  write_blocked_ = had_output_ && !out_.waiting_for_budget();
+  write_blocked_ = had_output_ && out_.socket_full();
+  if (had_output_ && !write_blocked_ && !out_.waiting_for_budget())
+    r_.mark_dirty(*this);  // this turn's share is written: more next turn
   if (!had_output_ && closing_ && !lingering_)
     return start_linger(linger_ms);
   if (before >= shared_state::max_unsent && out_.size() < shared_state::max_unsent) {
