@@ -1,9 +1,12 @@
-"""Helpers shared by memory.py, scale.py and long_poll.py: 2 KB report, ports, /proc, servers."""
+"""Helpers shared by memory.py, scale.py, long_poll.py, slow_readers.py and fd_exhaustion.py:
+2 KB report, ports, /proc, servers, one-shot GETs."""
 import json
+import math
 import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 REPORT_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "report_2k.json")
@@ -103,3 +106,67 @@ def stop(proc, timeout):
             proc.wait()
         except ProcessLookupError:
             pass
+
+
+def get_once(port, path, timeout):
+    """One GET on a fresh connection: (status, body bytes, ms), connect included. status is the
+    HTTP status, "timeout" when no whole answer came within timeout s, or "error" when the
+    connection was refused, reset or closed first (ms then says when)."""
+    t0 = time.monotonic()
+    deadline = t0 + timeout
+    status = "timeout"
+    length = 0
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(b"GET %s HTTP/1.1\r\nHost: b\r\n\r\n" % path.encode())
+            data = b""
+            while True:
+                end = data.find(b"\r\n\r\n")
+                if end >= 0:
+                    statuses = []
+                    rest = parse_responses(data, statuses, 1)
+                    if statuses:
+                        status, length = statuses[0], len(data) - len(rest) - end - 4
+                        break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                s.settimeout(left)
+                chunk = s.recv(1 << 20)
+                if not chunk:
+                    status = "error"
+                    break
+                data += chunk
+    except socket.timeout:
+        status = "timeout"
+    except OSError:
+        status = "error"
+    return status, length, round((time.monotonic() - t0) * 1000, 2)
+
+
+def latency_summary(ms):
+    """{n, p50, p99, max} of a list of milliseconds (nearest-rank percentiles; None when empty)."""
+    v = sorted(ms)
+
+    def pick(q):
+        return v[max(0, math.ceil(q * len(v)) - 1)] if v else None
+    return {"n": len(v), "p50": pick(0.5), "p99": pick(0.99), "max": v[-1] if v else None}
+
+
+def probe_every(port, paths, period, timeout, stop, out):
+    """Until stop (a threading.Event) is set: every period s, one get_once(port, path, timeout)
+    per path, each on a thread of its own so that a stalled probe does not delay the next; appends
+    (start, status, ms) to out[path]. Returns once stop is set and every probe has finished."""
+    def one(path, start):
+        status, _, ms = get_once(port, path, timeout)
+        out.setdefault(path, []).append((start, status, timeout * 1000 if status == "timeout"
+                                         else ms))
+    threads, tick = [], time.monotonic()
+    while not stop.is_set():
+        for path in paths:
+            threads.append(threading.Thread(target=one, args=(path, time.monotonic())))
+            threads[-1].start()
+        tick += period
+        stop.wait(max(0.0, tick - time.monotonic()))
+    for t in threads:
+        t.join()

@@ -3,6 +3,7 @@
 // goes out to every poll of it). The session turns it into bytes on its reactor thread.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <utility>
@@ -27,7 +28,10 @@ struct response {
   std::vector<body_piece> body;
 
   void text(std::string bytes) { body.push_back({std::move(bytes), nullptr, 0, 0}); }
+  // A slice past the body's end is cut to it, so Content-Length always matches what is sent.
   void stored(vapi_cache::body_ptr b, size_t offset, size_t length) {
+    offset = std::min(offset, b->size());
+    length = std::min(length, b->size() - offset);
     body.push_back({{}, std::move(b), offset, length});
   }
   size_t content_length() const {

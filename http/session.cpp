@@ -128,7 +128,8 @@ size_t session::on_input(std::string_view bytes) {
 session::slot& session::current() {
   if (!reading_request_) {
     reading_request_ = true;
-    slots_.push_back(slot{next_seq_++});
+    slots_.emplace_back();
+    slots_.back().seq = next_seq_++;
   }
   return slots_.back();
 }

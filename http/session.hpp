@@ -53,7 +53,7 @@ class session final : public net::session, private framing_sink {
  private:
   // One request, from its first byte until its answer is queued for writing.
   struct slot {
-    uint64_t seq;
+    uint64_t seq = 0;
     bool answered = false;
     bool keep_alive = true;
     bool interim_due = false;  // 100 Continue, written when its turn comes

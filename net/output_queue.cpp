@@ -23,6 +23,7 @@ void output_queue::push(std::string bytes) {
   p.own = std::move(bytes);
   p.data = p.own.data();
   p.counted = true;
+  counted_ += p.size;
   budget_.held.fetch_add(p.size, std::memory_order_relaxed);
   unsent_ += p.size;
   pieces_.push_back(std::move(p));
@@ -61,10 +62,12 @@ void output_queue::push_keep(std::shared_ptr<const void> keep) {
 }
 
 bool output_queue::make(piece& p) {
-  // Past the budget a piece waits, unless nothing at all is held: then it is the only way
-  // forward, however large.
+  // Past the budget a piece waits for other connections' bytes to be written; this queue's
+  // own bytes (queued behind it) cannot be, so they never hold it back, and when no other
+  // connection holds anything the piece is the only way forward, however large.
   size_t held = budget_.held.load(std::memory_order_relaxed);
-  if (held != 0 && held + p.size > budget_.limit)
+  size_t others = held > counted_ ? held - counted_ : 0;
+  if (others != 0 && held + p.size > budget_.limit)
     return false;
   std::string all = p.source->make();
   if (p.deferred_at == 0 && all.size() == p.size)
@@ -74,14 +77,17 @@ bool output_queue::make(piece& p) {
   p.source.reset();
   p.data = p.own.data();
   p.counted = true;
+  counted_ += p.size;
   budget_.held.fetch_add(p.size, std::memory_order_relaxed);
   return true;
 }
 
 void output_queue::pop_front() {
   piece& p = pieces_.front();
-  if (p.counted)
+  if (p.counted) {
+    counted_ -= p.size;
     budget_.held.fetch_sub(p.size, std::memory_order_relaxed);
+  }
   unsent_ -= p.size - p.written;
   pieces_.pop_front();
 }

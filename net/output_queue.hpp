@@ -4,7 +4,7 @@
 // compressed stored body, decompressed as the socket takes it, not when the answer is queued).
 // Owned and made bytes count against one budget shared by every connection, so that slow
 // readers cannot make the service hold more than it allows: past the budget, a piece waits at
-// the front until others have been written. Used by one connection, on its reactor thread.
+// the front until other connections' bytes have been written. Used by one connection, on its reactor thread.
 #pragma once
 
 #include <sys/types.h>
@@ -81,6 +81,7 @@ class output_queue {
   output_budget& budget_;
   std::deque<piece> pieces_;
   size_t unsent_ = 0;
+  size_t counted_ = 0;  // of budget_.held, this queue's
   bool waiting_ = false;
   bool full_ = false;
 };

@@ -251,18 +251,18 @@ socket_connection* reactor::impl::place(int fd) {
 void reactor::impl::admit(int fd) {
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  auto open = shared_.count.open.load(std::memory_order_relaxed);
-  if (open >= static_cast<int64_t>(shared_.max_connections)) {
+  // Reserve the place first: every reactor accepts, and a check before the increment would let
+  // two of them take the last place together.
+  auto open = shared_.count.open.fetch_add(1, std::memory_order_relaxed);
+  socket_connection* c = nullptr;
+  if (open < static_cast<int64_t>(shared_.max_connections))
+    c = place(fd);
+  if (!c) {
+    shared_.count.open.fetch_sub(1, std::memory_order_relaxed);
     shared_.count.refused_max_connections.fetch_add(1, std::memory_order_relaxed);
     return refuse(fd, true, "max_connections");
   }
-  socket_connection* c = place(fd);
-  if (!c) {
-    shared_.count.refused_max_connections.fetch_add(1, std::memory_order_relaxed);
-    return refuse(fd, false, "max_connections");
-  }
   c->attach(make_session_(*c));
-  shared_.count.open.fetch_add(1, std::memory_order_relaxed);
   shared_.count.accepted.fetch_add(1, std::memory_order_relaxed);
 }
 
