@@ -4,6 +4,8 @@
 
 #include <unistd.h>
 
+#include "http/replies.hpp"
+#include "http/response_bytes.hpp"
 #include "net/listener.hpp"
 
 namespace http {
@@ -11,6 +13,15 @@ namespace {
 
 constexpr std::size_t max_header_bytes = 32 * 1024;
 constexpr int backlog = 1024;
+
+// The whole answer a client refused at accept gets: 503 JSON, Retry-After, Connection: Close.
+std::string refusal(const std::string& message) {
+  response r;
+  r.status = 503;
+  r.headers.emplace_back("Retry-After", "1");
+  r.text(replies::error(Pistache::Http::Code::Service_Unavailable, message));
+  return encode_head(r, false) + r.body[0].text;
+}
 
 access_rules access_of(const config::settings& s) {
   access_rules a;
@@ -42,7 +53,8 @@ server::server(const config::settings& s, route_targets actors, size_t max_conne
   shared_ = std::make_unique<net::shared_state>(net::shared_state{
     -1, max_connections,
     std::chrono::duration_cast<std::chrono::milliseconds>(s.send_timeout), output_budget_,
-    connections_});
+    connections_, refusal("Too many connections; retry shortly"),
+    refusal("Out of file descriptors; retry shortly")});
 }
 
 server::~server() {

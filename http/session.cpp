@@ -9,11 +9,11 @@
 #include "http/session.hpp"
 
 #include <atomic>
-#include <optional>
 
 #include "http/exchange.hpp"
 #include "http/replies.hpp"
 #include "http/request_id.hpp"
+#include "http/request_parse.hpp"
 #include "http/response_bytes.hpp"
 #include "logging/log.hpp"
 
@@ -21,16 +21,6 @@ namespace http {
 namespace {
 
 using namespace Pistache;
-
-constexpr int64_t header_timeout_ms = 30'000;
-constexpr int64_t body_timeout_ms = 60'000;
-constexpr int64_t idle_timeout_ms = 75'000;
-
-// Gives access to Message::body_, which Pistache only lets its own parser fill: a member
-// pointer named through a derived class is the standard-conforming way in.
-struct body_access : Http::Request {
-  static constexpr std::string Http::Message::*body = &body_access::body_;
-};
 
 // Pistache's router hands each route a ResponseWriter of its own, which needs a handler; ours
 // are never used to send (routes answer through responders), so one idle handler serves all.
@@ -40,62 +30,9 @@ class unused_handler final : public Http::Handler {
   void onRequest(const Http::Request&, Http::ResponseWriter) override {}
 };
 
-// One parser per reactor thread: a request is fed to it whole and parsed at once.
-Http::RequestParser& parser_for(const framing_limits& limits) {
-  thread_local Http::RequestParser parser(limits.max_header_bytes + limits.max_body_bytes);
-  return parser;
-}
-
-bool is_content_length(std::string_view line) {
-  static constexpr std::string_view name = "content-length";
-  auto colon = line.find(':');
-  auto same = [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); };
-  return colon != std::string_view::npos && colon >= name.size() &&
-         std::equal(name.begin(), name.end(), line.begin(), same) &&
-         line.substr(name.size(), colon - name.size()).find_first_not_of(" \t") ==
-           std::string_view::npos;
-}
-
-// The head without its Content-Length lines, or nullopt when it has none (most requests are
-// GETs: nothing is copied). Without them Pistache's parser takes the head as the whole request,
-// and the body, collected here, is handed to the request as one string: its parser would copy
-// it a byte at a time.
-std::optional<std::string> without_content_length(std::string_view head) {
-  std::optional<std::string> out;
-  size_t start = head.find("\r\n");  // the request line is never a header
-  size_t kept = 0;
-  while (start != std::string_view::npos && start + 2 < head.size()) {
-    start += 2;
-    auto end = head.find("\r\n", start);
-    end = end == std::string_view::npos ? head.size() : end + 2;
-    if (is_content_length(head.substr(start, end - start))) {
-      if (!out)
-        out.emplace();
-      out->append(head.substr(kept, start - kept));
-      kept = end;
-    }
-    start = end - 2;
-  }
-  if (out)
-    out->append(head.substr(kept));
-  return out;
-}
-
-// HTTP/1.1 keeps the connection unless the client says close; HTTP/1.0 closes unless it asks
-// for keep-alive.
-bool wants_keep_alive(const Http::Request& request) {
-  auto connection = request.headers().tryGet<Http::Header::Connection>();
-  if (connection)
-    return connection->control() != Http::ConnectionControl::Close;
-  return request.version() == Http::Version::Http11;
-}
-
-std::optional<std::string_view> client_request_id(const Http::Request& request) {
-  auto raw = request.headers().tryGetRaw("X-Request-Id");
-  if (!raw)
-    return std::nullopt;
-  return std::string_view(raw->value());
-}
+constexpr int64_t header_timeout_ms = 30'000;
+constexpr int64_t body_timeout_ms = 60'000;
+constexpr int64_t idle_timeout_ms = 75'000;
 
 // Unique in the process without a shared counter: <thread number> << 40 | <count there>.
 uint64_t new_ticket() {
@@ -158,30 +95,15 @@ void session::request_end() {
   ++taken_this_turn_;
   slot& s = current();
   reading_request_ = false;
-  auto& parser = parser_for(ctx_.limits);
-  parser.reset();
   std::string head = std::move(head_);
   std::string body = std::move(body_);
   bool own_body = std::exchange(own_body_, false);
   head_.clear();
   body_.clear();
-  Http::Private::State state;
-  try {
-    if (!parser.feed(head.data(), head.size()))
-      return answer_here(s, 413, "Request too large", true);
-    state = parser.parse();
-  } catch (const Http::HttpError& e) {  // e.g. a bad request line, an unknown media type
-    return answer_here(s, e.code(), e.reason(), false);
-  } catch (const std::exception& e) {
-    return answer_here(s, 400, e.what(), false);
-  }
-  if (state != Http::Private::State::Done)
-    return answer_here(s, 400, "Malformed request", false);
-  auto& request = parser.request;
-  if (own_body)
-    request.*body_access::body = std::move(body);
-  if (request.resource().empty() || request.resource()[0] != '/')
-    return answer_here(s, 400, "Malformed request target", false);
+  auto parsed = parse_request(ctx_.limits, head, std::move(body), own_body);
+  if (parsed.status != 0)
+    return answer_here(s, parsed.status, parsed.reason, parsed.status == 413);
+  const auto& request = parsed_request(ctx_.limits);
   s.keep_alive = wants_keep_alive(request) && !ctx_.life.draining();
   if (!s.keep_alive)
     stop_reading();
@@ -197,7 +119,7 @@ void session::request_end() {
 
 void session::dispatch(slot& s) {
   static unused_handler handler;
-  auto& request = parser_for(ctx_.limits).request;
+  const auto& request = parsed_request(ctx_.limits);
   responder r(&conn_.owner(), conn_.key(), s.seq);
   Http::ResponseWriter unused(request.version(), nullptr, &handler, {});
   auto token = ctx_.life.hold();  // covers the gap until the route's exchange holds its own

@@ -38,6 +38,10 @@ struct shared_state {
   std::chrono::milliseconds send_timeout;
   output_budget& budget;
   counters& count;
+  // What a refused client is sent before it is closed: the protocol's words for "too many
+  // connections" and "out of descriptors".
+  std::string refuse_busy;
+  std::string refuse_no_fds;
   // A connection with more unsent output than this is not read until it drains.
   static constexpr size_t max_unsent = 1024 * 1024;
 };

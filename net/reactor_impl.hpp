@@ -1,4 +1,4 @@
-// The inside of a reactor, shared by reactor.cpp (the loop, accepting, timers) and
+// The inside of a reactor, shared by reactor.cpp (the loop, timers), accepting.cpp and
 // socket_connection.cpp (one connection's reads, writes and closing). Internal to net/.
 #pragma once
 
@@ -14,6 +14,13 @@
 namespace net {
 
 class socket_connection;
+
+// A connection's key: its slot in the low bits, the slot's generation above (reactor.hpp).
+constexpr int slot_bits = 24;
+constexpr uint32_t slot_mask = (1u << slot_bits) - 1;
+// Tags of the reactor's own descriptors in its epoll set; no key is ever either.
+constexpr uint64_t listener_tag = ~uint64_t{0};
+constexpr uint64_t inbox_tag = ~uint64_t{0} - 1;
 
 class reactor::impl {
  public:

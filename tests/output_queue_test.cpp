@@ -12,41 +12,15 @@
 #include <memory>
 #include <string>
 
+#include "tests/support/socket_pair.hpp"
+
 namespace {
 
 using net::deferred_bytes;
 using net::output_budget;
 using net::output_queue;
 
-// A connected, non-blocking unix stream pair: the queue writes to `ours`, the test reads `peer`.
-struct socket_pair {
-  int ours = -1, peer = -1;
-  socket_pair() {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0)
-      throw std::runtime_error("socketpair");
-    ours = fds[0];
-    peer = fds[1];
-  }
-  ~socket_pair() {
-    if (ours >= 0)
-      ::close(ours);
-    if (peer >= 0)
-      ::close(peer);
-  }
-  // Everything the peer can read now.
-  std::string read_all() const {
-    std::string out;
-    char buf[65536];
-    for (;;) {
-      ssize_t n = ::read(peer, buf, sizeof buf);
-      if (n <= 0)
-        break;
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-};
+using test_support::socket_pair;
 
 // Writes and reads until the queue is empty (or stops making progress).
 std::string write_all(output_queue& q, const socket_pair& s, size_t most = 1 << 20) {

@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "tests/support/socket_pair.hpp"
+
 namespace {
 
 using http::encode_head;
@@ -20,27 +22,7 @@ using http::queue_response;
 using http::response;
 using vapi_cache::stored_body;
 
-struct socket_pair {
-  int ours = -1, peer = -1;
-  socket_pair() {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) != 0)
-      throw std::runtime_error("socketpair");
-    ours = fds[0];
-    peer = fds[1];
-  }
-  ~socket_pair() {
-    ::close(ours);
-    ::close(peer);
-  }
-  std::string read_all() const {
-    std::string out;
-    char buf[65536];
-    for (ssize_t n; (n = ::read(peer, buf, sizeof buf)) > 0;)
-      out.append(buf, static_cast<size_t>(n));
-    return out;
-  }
-};
+using test_support::socket_pair;
 
 // Writes the queue out, reading as it goes.
 std::string send_all(net::output_queue& q, const socket_pair& s) {
