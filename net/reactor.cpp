@@ -88,7 +88,9 @@ socket_connection* reactor::impl::find(uint64_t key) {
 
 void reactor::impl::set_interest(socket_connection& c, uint32_t events) {
   epoll_event ev{};
-  ev.events = events | EPOLLRDHUP;
+  // EPOLLRDHUP only with EPOLLIN: level-triggered, a client's FIN would otherwise be reported
+  // on every turn while its answers are still being made.
+  ev.events = events | ((events & EPOLLIN) ? uint32_t{EPOLLRDHUP} : 0u);
   ev.data.u64 = c.key();
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, c.fd(), &ev);
   c.interest = events;

@@ -203,6 +203,23 @@ TEST(Connections, PipelinedRequestsAfterConnectionCloseAreNotAnswered) {
   EXPECT_TRUE(c.closed_by_server()) << "a 4th response, or no close";
 }
 
+// A client that half-closes still gets its answer; while that answer is being made (held
+// 500 ms by the test hook) the service does not spin on the closed half.
+TEST(Connections, AHalfClosedClientGetsItsAnswerAndCostsNoCpuMeanwhile) {
+  service_process svc({}, {{"VAPI_CACHE_TEST_REPLY_DELAY_MS", "500"}});
+  http_client c(svc.port(), 5);
+  c.send_raw(get_request(calls + "held"));
+  std::this_thread::sleep_for(50ms);
+  double before = cpu_seconds(svc.pid());
+  c.shutdown_sending();
+  auto rsp = c.read_response();
+  double used = cpu_seconds(svc.pid()) - before;
+  ASSERT_TRUE(rsp);
+  EXPECT_EQ(rsp->status, 404);
+  EXPECT_TRUE(c.closed_by_server());
+  EXPECT_LT(used, 0.1) << "CPU seconds while the answer was held";
+}
+
 TEST(Connections, PipelinedAnswersKeepRequestOrderWhateverAnswersThem) {
   service_process svc;
   http_client c(svc.port(), 5);

@@ -43,6 +43,8 @@ void http_client::send_raw(const std::string& bytes) {
   }
 }
 
+void http_client::shutdown_sending() { ::shutdown(fd_, SHUT_WR); }
+
 http_response http_client::request(const std::string& method, const std::string& path,
                                    const std::string& body,
                                    std::map<std::string, std::string> headers) {

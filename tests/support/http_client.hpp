@@ -39,6 +39,8 @@ class http_client {
   http_response get(const std::string& path) { return request("GET", path); }
 
   void send_raw(const std::string& bytes);
+  // Half-closes: the service reads end of stream, and can still answer.
+  void shutdown_sending();
   // Reads one response; nullopt if the server closed the connection first.
   std::optional<http_response> read_response();
   // True if the server has closed its side (reads end of stream within the timeout).
