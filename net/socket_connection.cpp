@@ -52,8 +52,13 @@ void socket_connection::update_interest() {
 void socket_connection::on_events(uint32_t events) {
   if (closed_)
     return;
-  if (events & EPOLLERR)
-    return close_now(close_reason::error);
+  if (events & EPOLLERR) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+    return close_now(err == ECONNRESET || err == EPIPE ? close_reason::client
+                                                       : close_reason::error);
+  }
   if (events & EPOLLOUT) {
     write_blocked_ = false;
     flush();
