@@ -220,6 +220,25 @@ TEST(Connections, AHalfClosedClientGetsItsAnswerAndCostsNoCpuMeanwhile) {
   EXPECT_LT(used, 0.1) << "CPU seconds while the answer was held";
 }
 
+// A head that does not finish within 30 s of its first byte is answered 408 and closed,
+// however slowly the rest trickles in (a byte every few seconds resets nothing).
+TEST(Connections, AHeadTrickledInForOver30SecondsIs408AndClosed) {
+  service_process svc;
+  http_client c(svc.port(), 45);
+  auto started = clock_type::now();
+  c.send_raw("GET /api/v1/vapi/calls/x HTTP/1.1\r\n");
+  std::this_thread::sleep_for(10s);
+  c.send_raw("Host: a\r\n");  // still no blank line
+  auto rsp = c.read_response();
+  auto took = clock_type::now() - started;
+  ASSERT_TRUE(rsp);
+  EXPECT_EQ(rsp->status, 408);
+  EXPECT_EQ(lower(rsp->header("connection")), "close");
+  EXPECT_GE(took, 29s);
+  EXPECT_LT(took, 33s);
+  EXPECT_TRUE(c.closed_by_server());
+}
+
 TEST(Connections, PipelinedAnswersKeepRequestOrderWhateverAnswersThem) {
   service_process svc;
   http_client c(svc.port(), 5);
