@@ -235,7 +235,7 @@ TEST(Connections, AHeadTrickledInForOver30SecondsIs408AndClosed) {
   EXPECT_EQ(rsp->status, 408);
   EXPECT_EQ(lower(rsp->header("connection")), "close");
   EXPECT_GE(took, 29s);
-  EXPECT_LT(took, 33s);
+  EXPECT_LT(took, 36s);  // the timeouts are checked once a second; slack for a loaded machine
   EXPECT_TRUE(c.closed_by_server());
 }
 
