@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-dev libspdlog-dev
           libssl-dev libjemalloc-dev libsimdjson-dev
-          liblz4-dev)
+          liblz4-dev zlib1g-dev)
 for arg in "$@"; do
   case "$arg" in
     --test)

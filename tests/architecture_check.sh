@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The layering the README promises, checked on every test run: dependencies point one way
-# (http/ -> actors/ -> vapi/; metrics/ is a pure leaf; net/, the connection layer, knows no HTTP
-# library and no actor), and no mutex guards anything in the request path.
+# (http/ -> actors/ -> vapi/; metrics/ and journal/ are pure leaves; net/, the connection layer,
+# knows no HTTP library and no actor), and no mutex guards anything in the request path.
 set -u
 root=${1:-$(dirname "$0")/..}
 cd "$root" || exit 2
 status=0
-if hits=$(grep -rniE 'pistache' actors vapi metrics); then
-  echo "actors/, vapi/ and metrics/ must not know Pistache:"; echo "$hits"; status=1
+if hits=$(grep -rniE 'pistache' actors vapi metrics journal); then
+  echo "actors/, vapi/, metrics/ and journal/ must not know Pistache:"; echo "$hits"; status=1
 fi
-if hits=$(grep -rnE 'caf/|caf::' vapi metrics); then
-  echo "vapi/ and metrics/ must stay pure (no CAF):"; echo "$hits"; status=1
+if hits=$(grep -rnE 'caf/|caf::' vapi metrics journal); then
+  echo "vapi/, metrics/ and journal/ must stay pure (no CAF):"; echo "$hits"; status=1
+fi
+if hits=$(grep -rnE '#include .(http/|actors/|net/)' journal); then
+  echo "journal/ must include none of http/, actors/ or net/:"; echo "$hits"; status=1
 fi
 if hits=$(grep -rnE '#include .(pistache/|caf/|http/|actors/)|caf::|Pistache::' net); then
   echo "net/ must know neither Pistache, CAF, http/ nor actors/:"; echo "$hits"; status=1
