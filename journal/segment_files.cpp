@@ -1,0 +1,187 @@
+// POSIX calls with their errors turned into file_error messages that name the file; the lock
+// is flock(2), held by the open descriptor, so a process killed with -9 releases it with its
+// descriptors and a restart takes it at once.
+#include "journal/segment_files.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+
+namespace journal {
+namespace {
+
+constexpr std::string_view suffix = ".vcj";
+
+file_error failure(const std::string& what, const std::string& path, int err = errno) {
+  return file_error(what + " " + path + ": " + std::strerror(err));
+}
+
+void make_dirs(const std::string& path) {
+  for (size_t at = 1; at <= path.size(); ++at) {
+    if (at != path.size() && path[at] != '/')
+      continue;
+    std::string part = path.substr(0, at);
+    if (::mkdir(part.c_str(), 0750) != 0 && errno != EEXIST)
+      throw failure("cannot create", part);
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw file_error(path + " is not a directory");
+}
+
+}  // namespace
+
+directory::directory(const std::string& path) : path_(path) {
+  while (path_.size() > 1 && path_.back() == '/')
+    path_.pop_back();
+  make_dirs(path_);
+  std::string lock = path_ + "/LOCK";
+  lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+  if (lock_fd_ < 0)
+    throw failure("cannot open", lock);
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    char holder[32] = {0};
+    [[maybe_unused]] ssize_t n = ::pread(lock_fd_, holder, sizeof holder - 1, 0);
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    if (err == EWOULDBLOCK)
+      throw file_error(path_ + " is used by another vapi-cache (pid " +
+                       std::string(holder, strnlen(holder, sizeof holder)) + ")");
+    throw failure("cannot lock", lock, err);
+  }
+  std::string pid = std::to_string(::getpid());  // for the message a second process gets
+  if (::ftruncate(lock_fd_, 0) == 0) {
+    [[maybe_unused]] ssize_t n = ::pwrite(lock_fd_, pid.data(), pid.size(), 0);
+  }
+}
+
+directory::~directory() {
+  if (lock_fd_ >= 0)
+    ::close(lock_fd_);  // releases the lock
+}
+
+std::string directory::segment_path(uint64_t first_sequence) const {
+  char name[32];
+  std::snprintf(name, sizeof name, "%016llx", static_cast<unsigned long long>(first_sequence));
+  return path_ + "/" + name + std::string(suffix);
+}
+
+std::vector<segment_file> directory::segments() const {
+  std::vector<segment_file> out;
+  DIR* dir = ::opendir(path_.c_str());
+  if (!dir)
+    throw failure("cannot list", path_);
+  while (dirent* e = ::readdir(dir)) {
+    std::string_view name = e->d_name;
+    if (name.size() != 16 + suffix.size() || name.substr(16) != suffix)
+      continue;
+    uint64_t seq = 0;
+    auto [end, ec] = std::from_chars(name.data(), name.data() + 16, seq, 16);
+    if (ec != std::errc() || end != name.data() + 16)
+      continue;
+    segment_file f{path_ + "/" + std::string(name), seq, 0};
+    struct stat st {};
+    if (::stat(f.path.c_str(), &st) == 0)
+      f.size = static_cast<size_t>(st.st_size);
+    out.push_back(std::move(f));
+  }
+  ::closedir(dir);
+  std::sort(out.begin(), out.end(), [](const segment_file& a, const segment_file& b) {
+    return a.first_sequence < b.first_sequence;
+  });
+  return out;
+}
+
+segment_writer::segment_writer(const std::string& path, std::string_view header) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+  if (fd_ < 0)
+    throw failure("cannot create", path);
+  append(header);
+}
+
+segment_writer segment_writer::reopen(const std::string& path, size_t valid_end) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0)
+    throw failure("cannot open", path);
+  if (::ftruncate(fd, static_cast<off_t>(valid_end)) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw failure("cannot cut the torn tail of", path, err);
+  }
+  return segment_writer(path, fd, valid_end);
+}
+
+segment_writer::segment_writer(segment_writer&& other) noexcept
+  : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)), size_(other.size_) {}
+
+segment_writer::~segment_writer() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+void segment_writer::append(std::string_view bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      int err = n < 0 ? errno : ENOSPC;
+      [[maybe_unused]] int cut = ::ftruncate(fd_, static_cast<off_t>(size_));  // no half record
+      throw failure("cannot write", path_, err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  size_ += bytes.size();
+}
+
+void segment_writer::sync() {
+  if (::fdatasync(fd_) != 0)
+    throw failure("cannot sync", path_);
+}
+
+std::string read_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw failure("cannot open", path);
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      throw failure("cannot read", path, err);
+    }
+    if (n == 0)
+      break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+void remove_file(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    throw failure("cannot remove", path);
+}
+
+size_t removable_segments(const std::vector<int64_t>& latest_expiry_ms, int64_t now_ms) {
+  size_t n = 0;
+  while (n + 1 < latest_expiry_ms.size() && latest_expiry_ms[n] <= now_ms)
+    ++n;
+  return n;
+}
+
+}  // namespace journal
