@@ -1,0 +1,105 @@
+// A segment's header is checked before its records are scanned; a file that is no journal, or
+// one from a newer version, is left alone (not removed: an operator may want it) and reported.
+#include "journal/journal_log.hpp"
+
+#include <algorithm>
+
+namespace journal {
+
+int64_t expiry_of(const record& r) {
+  return r.type == kind::stored || r.type == kind::status ? r.expires_at_ms : r.at_ms;
+}
+
+journal_log::journal_log(const std::string& dir, size_t segment_bytes)
+  : dir_(dir), segment_bytes_(segment_bytes) {
+  load();
+}
+
+void journal_log::load() {
+  for (const auto& f : dir_.segments()) {
+    next_sequence_ = std::max(next_sequence_, f.first_sequence + 1);  // new names sort later
+    std::string bytes;
+    try {
+      bytes = read_file(f.path);
+    } catch (const file_error& e) {
+      report_.problems.push_back({f.path, 0, 0, std::string("unreadable: skipped: ") + e.what()});
+      continue;
+    }
+    auto header = check_segment_header(bytes);
+    if (header.status != header_status::ok) {
+      static const char* why[] = {"", "too short for a header", "not a journal",
+                                  "header checksum does not match", "written by a newer version"};
+      report_.problems.push_back(
+        {f.path, 0, 0, std::string(why[static_cast<int>(header.status)]) + ": skipped"});
+      continue;
+    }
+    auto found = scan(bytes, segment_header_size);
+    for (const auto& d : found.damaged)
+      report_.problems.push_back({f.path, d.offset, d.length, "damaged records skipped"});
+    if (found.torn_tail)
+      report_.problems.push_back(
+        {f.path, found.valid_end, bytes.size() - found.valid_end, "torn tail cut"});
+    int64_t latest = 0;
+    for (auto& r : found.records) {
+      latest = std::max(latest, expiry_of(r));
+      report_.records.push_back(std::move(r));
+    }
+    ++report_.segments;
+    report_.bytes += found.valid_end;
+    next_sequence_ = std::max(next_sequence_, f.first_sequence + found.records.size() + 1);
+    segments_.push_back({f.path, f.first_sequence, found.valid_end, latest});
+    if (found.torn_tail)  // cut now, so that whatever is appended next follows whole records
+      segment_writer::reopen(f.path, found.valid_end);
+  }
+  if (!segments_.empty() && segments_.back().size < segment_bytes_)
+    writer_.emplace(segment_writer::reopen(segments_.back().path, segments_.back().size));
+}
+
+void journal_log::start_segment() {
+  segments_.push_back({dir_.segment_path(next_sequence_), next_sequence_, 0, 0});
+  try {
+    writer_.emplace(segments_.back().path, encode_segment_header());
+  } catch (...) {
+    segments_.pop_back();
+    writer_.reset();
+    throw;
+  }
+  segments_.back().size = writer_->size();
+}
+
+void journal_log::append(std::string_view records, int64_t latest_expiry_ms) {
+  if (!writer_ || writer_->size() >= segment_bytes_) {
+    writer_.reset();
+    start_segment();
+  }
+  writer_->append(records);
+  auto& current = segments_.back();
+  current.size = writer_->size();
+  current.latest_expiry_ms = std::max(current.latest_expiry_ms, latest_expiry_ms);
+  ++next_sequence_;  // a later segment's name sorts after this one's
+}
+
+void journal_log::sync() {
+  if (writer_)
+    writer_->sync();
+}
+
+size_t journal_log::retire(int64_t now_ms) {
+  std::vector<int64_t> expiries;
+  for (const auto& s : segments_)
+    expiries.push_back(s.latest_expiry_ms);
+  size_t n = removable_segments(expiries, now_ms);
+  for (size_t i = 0; i < n; ++i)
+    remove_file(segments_[i].path);
+  segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(n));
+  return n;
+}
+
+size_t journal_log::disk_bytes() const {
+  size_t n = 0;
+  for (const auto& s : segments_)
+    n += s.size;
+  return n;
+}
+
+}  // namespace journal
