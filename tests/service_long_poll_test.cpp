@@ -11,6 +11,7 @@
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/service_api.hpp"
+#include "tests/support/service_probe.hpp"
 #include "tests/support/service_process.hpp"
 
 namespace {
@@ -22,14 +23,6 @@ using test_support::http_response;
 using test_support::service_process;
 using namespace test_support;  // paths and requests from service_api.hpp
 using clock_type = std::chrono::steady_clock;
-
-// Enough descriptors for a thousand connections on each side (the service inherits it).
-void raise_fd_limit() {
-  rlimit r{};
-  getrlimit(RLIMIT_NOFILE, &r);
-  r.rlim_cur = std::min<rlim_t>(r.rlim_max, 65536);
-  setrlimit(RLIMIT_NOFILE, &r);
-}
 
 TEST(LongPoll, WaitIsAnsweredWithinMillisecondsOfTheWebhook) {
   service_process svc;

@@ -16,6 +16,7 @@
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/service_api.hpp"
+#include "tests/support/service_probe.hpp"
 #include "tests/support/service_process.hpp"
 
 namespace {
@@ -26,14 +27,6 @@ using test_support::http_client;
 using test_support::http_response;
 using test_support::service_process;
 using namespace test_support;  // paths and requests from service_api.hpp
-
-// The value of one sample line of an exposition, by its exact name and labels; -1 if absent.
-double sample(const std::string& page, const std::string& series) {
-  auto at = page.find("\n" + series + " ");
-  if (at == std::string::npos)
-    return -1;
-  return std::stod(page.substr(at + series.size() + 2));
-}
 
 // Runs tests/check_exposition.py on `page` with the given --expect arguments; its exit code.
 int check_exposition(const std::string& page, const std::vector<std::string>& expects) {
