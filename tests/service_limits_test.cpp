@@ -3,18 +3,14 @@
 // read a 4 MB result, and the send timeout.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -65,86 +61,13 @@ size_t store_big(uint16_t port, const std::string& id) {
 
 // ---- Descriptor and connection limits
 
-// The binary run with RLIMIT_NOFILE soft = hard = `nofile`, as `prlimit --nofile=N:N --` runs
-// it (set between fork and exec, so the pid is the service's), on 127.0.0.1 and a free port.
-class limited_service {
- public:
-  explicit limited_service(rlim_t nofile) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0)
-      throw std::runtime_error("pipe failed");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], 1);
-      dup2(fds[1], 2);
-      rlimit r{nofile, nofile};
-      setrlimit(RLIMIT_NOFILE, &r);
-      char* argv[] = {const_cast<char*>(VAPI_CACHE_BINARY), const_cast<char*>("--host"),
-                      const_cast<char*>("127.0.0.1"), const_cast<char*>("--port"),
-                      const_cast<char*>("0"), nullptr};
-      char* envp[] = {const_cast<char*>("LOG_LEVEL=info"), nullptr};
-      execve(VAPI_CACHE_BINARY, argv, envp);
-      _exit(127);
-    }
-    close(fds[1]);
-    reader_ = std::thread([this, fd = fds[0]] {
-      std::string pending;
-      char buf[4096];
-      for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) {
-        pending.append(buf, size_t(n));
-        for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
-          std::lock_guard<std::mutex> lock(mutex_);
-          lines_.push_back(pending.substr(0, nl));
-        }
-      }
-      close(fd);
-    });
-    for (auto deadline = clock_type::now() + 10s; clock_type::now() < deadline && !port_;) {
-      if (auto j = event("listening"); j.is_object())
-        port_ = j["port"].get<uint16_t>();
-      std::this_thread::sleep_for(5ms);
-    }
-    if (!port_) {
-      stop();
-      throw std::runtime_error("vapi-cache did not start: " + log_text());
-    }
-  }
-  ~limited_service() { stop(); }
-  void stop() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-    if (reader_.joinable())
-      reader_.join();
-  }
-  uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
-
-  // The first log line with "event": `name`, or null.
-  json event(const std::string& name) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& line : lines_)
-      if (auto j = json::parse(line, nullptr, false); j.is_object() && j.value("event", "") == name)
-        return j;
-    return nullptr;
-  }
-  std::string log_text() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::string out;
-    for (const auto& l : lines_)
-      out += l + "\n";
-    return out;
-  }
-
- private:
-  pid_t pid_ = -1;
-  uint16_t port_ = 0;
-  std::thread reader_;
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
+// The first log line of `svc` with "event": `name`, or null.
+json event(const service_process& svc, const std::string& name) {
+  for (const auto& line : svc.log_lines())
+    if (auto j = json::parse(line, nullptr, false); j.is_object() && j.value("event", "") == name)
+      return j;
+  return nullptr;
+}
 
 // What one of many connections received for its GET.
 struct outcome {
@@ -209,8 +132,8 @@ std::vector<outcome> open_many(uint16_t port, int n, std::chrono::milliseconds l
 
 TEST(Limits, PastTheDescriptorLimitNewConnectionsGet503AndTheServiceStaysIdle) {
   raise_fd_limit();
-  limited_service svc(128);
-  json fd_limit = svc.event("fd_limit");
+  service_process svc({}, {}, 128);
+  json fd_limit = event(svc, "fd_limit");
   EXPECT_TRUE(fd_limit.is_object()) << "no fd_limit log line:\n" << svc.log_text();
   int max = 128;
   if (fd_limit.is_object()) {

@@ -2,6 +2,8 @@
 // "listening" line tells the port the kernel picked.
 #include "tests/support/service_process.hpp"
 
+#include <sys/resource.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -14,7 +16,7 @@
 namespace test_support {
 
 service_process::service_process(std::vector<std::string> args,
-                                 std::map<std::string, std::string> env) {
+                                 std::map<std::string, std::string> env, unsigned max_fds) {
   bool has_port = false, has_host = false;
   for (const auto& a : args) {
     has_port |= a.rfind("--port", 0) == 0;
@@ -33,6 +35,10 @@ service_process::service_process(std::vector<std::string> args,
   if (pid_ == 0) {
     dup2(fds[1], 1);
     dup2(fds[1], 2);
+    if (max_fds > 0) {
+      rlimit r{max_fds, max_fds};
+      setrlimit(RLIMIT_NOFILE, &r);
+    }
     std::vector<std::string> env_strings;
     for (const auto& [k, v] : env)
       env_strings.push_back(k + "=" + v);

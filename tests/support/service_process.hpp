@@ -18,8 +18,10 @@ class service_process {
   // Starts build/vapi-cache with `args` and `env` (added to a minimal environment), on
   // 127.0.0.1 and port 0 unless args say otherwise, and waits for its "listening" line (so
   // LOG_LEVEL must stay info or lower). Throws if the service exits or does not start.
+  // `max_fds` > 0: the child runs with RLIMIT_NOFILE soft = hard = max_fds, as under
+  // `prlimit --nofile=N:N` (set between fork and exec, so pid() is the service's).
   explicit service_process(std::vector<std::string> args = {},
-                           std::map<std::string, std::string> env = {});
+                           std::map<std::string, std::string> env = {}, unsigned max_fds = 0);
   ~service_process();
 
   uint16_t port() const { return port_; }
