@@ -7,6 +7,7 @@
 #include <sched.h>
 
 #include "actors/cache_actor.hpp"
+#include "actors/journal_actor.hpp"
 #include "actors/probe_actor.hpp"
 #include "config/settings.hpp"
 #include "http/server.hpp"
@@ -63,7 +64,43 @@ size_t connection_limit(const config::settings& s) {
   return max;
 }
 
+vapi_cache::fsync_policy fsync_of(const std::string& name) {
+  if (name == "everysec")
+    return vapi_cache::fsync_policy::everysec;
+  return name == "no" ? vapi_cache::fsync_policy::no : vapi_cache::fsync_policy::always;
+}
+
+// The journal's directory, locked before anything starts: a second process on it is refused
+// here, at once, rather than after it has taken the port (exit 2). Null: memory only.
+std::unique_ptr<journal::directory> lock_data_dir(const config::settings& s, bool& refused) {
+  refused = false;
+  if (s.data_dir.empty()) {
+    logging::warn("memory_only", {{"message", "DATA_DIR is empty: results live only in memory "
+                                              "and are lost on restart"}});
+    return nullptr;
+  }
+  try {
+    return std::make_unique<journal::directory>(s.data_dir);
+  } catch (const journal::file_error& e) {
+    logging::error("data_dir_unavailable", {{"dataDir", s.data_dir}, {"reason", e.what()}});
+    refused = true;
+    return nullptr;
+  }
+}
+
+// Every change the cache took is written and synced before the process exits.
+void close_journal(caf::actor_system& system, const vapi_cache::cache_actor& cache) {
+  caf::scoped_actor self{system};
+  self->request(cache, std::chrono::seconds(30), caf::close_atom_v)
+    .receive([](bool synced) { if (!synced) logging::error("journal_not_synced_at_exit"); },
+             [](caf::error&) { logging::error("journal_close_timed_out"); });
+}
+
 int serve(const config::settings& s, const sigset_t& stop_signals) {
+  bool refused = false;
+  auto data_dir = lock_data_dir(s, refused);
+  if (refused)
+    return 2;
   apply_thread_scheduling(s);
   size_t max_connections = connection_limit(s);
   caf::actor_system_config cfg;
@@ -73,11 +110,27 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
   // on one core (README, "Performance").
   cfg.set("scheduler.policy", caf::atom("sharing"));
   caf::actor_system system{cfg};
-  auto cache = vapi_cache::spawn_cache(system, s.cache_ttl, s.max_waiters);
+  vapi_cache::cache_options options;
+  options.ttl = s.cache_ttl;
+  options.max_waiters = s.max_waiters;
+  options.max_entries = s.max_entries;
+  options.max_bytes = s.max_memory_bytes;
+  options.journaled = data_dir != nullptr;
+  auto cache = vapi_cache::spawn_cache(system, options);
+  vapi_cache::journal_actor journal;
+  if (data_dir) {
+    vapi_cache::journal_options jo;
+    jo.policy = fsync_of(s.journal_fsync);
+    jo.segment_bytes = s.journal_segment_bytes;
+    journal = vapi_cache::spawn_journal(system, std::move(data_dir), cache, jo);
+    caf::anon_send(cache, vapi_cache::attach_atom_v, journal);  // first in its mailbox
+  }
   auto probe = vapi_cache::spawn_probe(system, cache);
   auto stop_actors = [&] {
     caf::anon_send_exit(probe, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(cache, caf::exit_reason::user_shutdown);
+    if (journal)
+      caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
   };
 
   http::server server(s, http::route_targets{cache, probe}, max_connections);
@@ -98,7 +151,11 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
                               {"threadScheduling", s.batch_scheduling ? "batch" : "normal"},
                               {"webhookAuth", !s.webhook_secret.empty() ||
                                                 !s.webhook_hmac_secret.empty()},
-                              {"apiToken", !s.api_token.empty()}});
+                              {"apiToken", !s.api_token.empty()},
+                              {"dataDir", s.data_dir},
+                              {"journalFsync", s.data_dir.empty() ? "" : s.journal_fsync},
+                              {"maxMemoryMb", s.max_memory_bytes >> 20},
+                              {"maxEntries", s.max_entries}});
   warn_about_open_access(s);
 
   int sig = 0;
@@ -117,6 +174,8 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
   // arrived) rather than hold up the drain.
   if (!server.drain(grace, [&] { caf::anon_send(cache, vapi_cache::wait_over_atom_v); }))
     logging::warn("drain_incomplete", {{"graceSeconds", s.shutdown_grace.count()}});
+  if (journal)
+    close_journal(system, cache);
   // The actors go first: once they are gone no reply can reach a writer of a stopped endpoint.
   stop_actors();
   system.await_all_actors_done();
@@ -142,6 +201,7 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);  // a client gone mid-write is an error code, not a death
+  std::signal(SIGXFSZ, SIG_IGN);  // a journal past RLIMIT_FSIZE: a failed write (EFBIG), handled
 
   logging::init(loaded.values->log_level);
   int rc = serve(*loaded.values, stop_signals);

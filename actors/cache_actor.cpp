@@ -2,50 +2,12 @@
 #include "actors/cache_actor.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 #include <vector>
 
-#include "actors/sharded_map.hpp"
-#include "actors/waiters.hpp"
+#include "actors/cache_state.hpp"
 
 namespace vapi_cache {
 namespace {
-
-int64_t now_epoch_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-using clock_point = caf::actor_clock::time_point;
-
-struct entry {
-  body_ptr body;           // rendered once at ingest, so a poll costs no serialization
-  uint64_t generation;     // the store that made this entry; its expiry carries the same
-  int64_t stored_at_ms;    // epoch ms, for stats ("timestamp")
-  int64_t expires_at_ms;   // epoch ms, for stats
-  clock_point stored_at;   // the actor clock's, for the first-retrieval histogram
-  bool retrieved = false;  // by any lookup yet
-};
-
-// The last status-update of a call whose result has not arrived yet.
-struct progress_entry {
-  call_progress progress;
-  uint64_t generation;  // as for entries: only the matching expiry removes it
-};
-
-struct cache_state {
-  static constexpr const char* name = "cache";  // the actor's name in CAF's logs
-  sharded_map<entry> entries;
-  std::unordered_map<std::string, progress_entry> progress;  // never holds an id of entries
-  uint64_t next_generation = 0;  // one sequence for both maps, so an expiry names one record
-  waiters waiting;                // long-polls held until a result or their timeout
-  std::unordered_map<uint64_t, uint64_t> tickets;  // a held wait's ticket -> its waiter
-  cache_counters counters;        // this actor's own events (actors/cache_metrics.hpp)
-  size_t stored_bytes = 0;        // of every entry's body
-  clock_point started_at;
-};
-
-using cache_self = cache_actor::stateful_pointer<cache_state>;
 
 // A lookup answered with `id`'s result: a hit, and the first one times the result's idle life.
 void count_hit(cache_self self, const std::string& id) {
@@ -85,10 +47,6 @@ void count_wait_end(cache_counters& c, waiters::ending why) {
   }
 }
 
-void forget_body(cache_state& state, const entry& e) {
-  state.stored_bytes -= e.body->stored_size();
-}
-
 std::string stats_body(cache_self self, const stats_request& req) {
   auto& state = self->state;
   std::vector<stats_row> rows;
@@ -120,28 +78,28 @@ std::string stats_body(cache_self self, const stats_request& req) {
 //
 // Every handler first counts itself: CAF 0.17 keeps no per-actor message count unless built
 // with its profiler, which Debian's is not.
-cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
-                                 size_t max_waiters) {
-  self->state.started_at = self->clock().now();
-  auto& counters = self->state.counters;
+cache_actor::behavior_type cache(cache_self self, cache_options options) {
+  auto& state = self->state;
+  state.options = options;
+  state.started_at = self->clock().now();
+  state.replaying = options.journaled;
+  state.replay_started = state.started_at;
+  auto& counters = state.counters;
+  auto ttl = options.ttl;
   return {
     [=, &counters](caf::put_atom, std::string& id, body_ptr& body, reply_fn& reply) {
       ++counters.messages_processed;
       auto& state = self->state;
-      auto gen = ++state.next_generation;
-      self->delayed_send(self, ttl, expire_atom_v, id, gen);
-      auto now = now_epoch_ms();
-      state.progress.erase(id);  // the result says more than any status
-      auto [stored, added] = state.entries.try_emplace(id);
-      if (!added) {
-        ++counters.replaced;
-        forget_body(state, *stored);
-      }
+      if (state.replaying)
+        state.changed_while_replaying.insert(id);
       ++counters.cached;
-      state.stored_bytes += body->stored_size();
-      *stored = entry{std::move(body), gen, now, now + ttl.count(), self->clock().now()};
-      reply(answer{outcome::stored, nullptr});
-      state.waiting.stored(id, stored->body);
+      auto now = now_epoch_ms();
+      auto& e = store_result(self, id, std::move(body), now, now + ttl.count(), now);
+      body_ptr stored = e.body;
+      journal(self, stored_change(id, e), std::move(reply), answer{outcome::stored, nullptr});
+      enforce_bounds(self);
+      send_batch_if_ready(self);
+      state.waiting.stored(id, stored);
     },
     [=, &counters](caf::get_atom, const std::string& id, reply_fn& reply) {
       ++counters.messages_processed;
@@ -150,6 +108,10 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
         count_hit(self, id);
         return reply(answer{outcome::found, e->body});
       }
+      if (defer_while_replaying(
+            self, [self, id, reply] { self->send(self, caf::get_atom_v, id, reply); },
+            [&] { reply(answer{outcome::unavailable, nullptr}); }))
+        return;
       ++counters.misses;
       auto known = state.progress.find(id);
       if (known == state.progress.end())
@@ -159,26 +121,42 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
     [=, &counters](status_atom, std::string& id, call_progress& progress, reply_fn& reply) {
       ++counters.messages_processed;
       auto& state = self->state;
-      if (!state.entries.contains(id)) {
-        ++counters.status_updates;
-        auto gen = ++state.next_generation;
-        self->delayed_send(self, ttl, expire_atom_v, id, gen);
-        state.progress[std::move(id)] = progress_entry{std::move(progress), gen};
-      }
-      reply(answer{outcome::noted, nullptr});
+      if (state.entries.contains(id))
+        return reply(answer{outcome::noted, nullptr});  // a result is final
+      // Its result may still be on its way back from the journal, which would make it moot.
+      if (defer_while_replaying(
+            self, [self, id, progress, reply] {
+              self->send(self, status_atom_v, id, progress, reply);
+            },
+            [&] { reply(answer{outcome::unavailable, nullptr}); }))
+        return;
+      ++counters.status_updates;
+      auto now = now_epoch_ms();
+      store_status(self, id, std::move(progress), now, now + ttl.count(), now);
+      journal(self, status_change(id, state.progress.at(id)), std::move(reply),
+              answer{outcome::noted, nullptr});
+      enforce_bounds(self);
+      send_batch_if_ready(self);
     },
     [=, &counters](caf::delete_atom, const std::string& id, reply_fn& reply) {
       ++counters.messages_processed;
       auto& state = self->state;
-      entry* e = state.entries.find(id);
-      bool erased = e != nullptr;
-      if (erased) {
-        ++counters.deleted;
-        forget_body(state, *e);
-        state.entries.erase(id);
+      bool erased = state.entries.contains(id);
+      if (!erased && !state.progress.count(id)) {
+        if (defer_while_replaying(
+              self, [self, id, reply] { self->send(self, caf::delete_atom_v, id, reply); },
+              [&] { reply(answer{outcome::unavailable, nullptr}); }))
+          return;
+        return reply(answer{outcome::not_found, nullptr});
       }
-      state.progress.erase(id);  // a delete forgets the call entirely
-      reply(answer{erased ? outcome::deleted : outcome::not_found, nullptr});
+      if (state.replaying)
+        state.changed_while_replaying.insert(id);
+      counters.deleted += erased;
+      forget_result(self, id);
+      forget_status(self, id);  // a delete forgets the call entirely
+      journal(self, deleted_change(id, now_epoch_ms()), reply,
+              answer{erased ? outcome::deleted : outcome::not_found, nullptr});
+      send_batch_if_ready(self);
     },
     [=, &counters](stats_atom, const stats_request& req, reply_fn& reply) {
       ++counters.messages_processed;
@@ -195,12 +173,18 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
         found += bodies.back() != nullptr;
       }
       bool done = found == req.call_ids.size() || (req.any && found > 0);
+      // Until replay is done a missing result may be on its way: ask again then. The wait's
+      // own time starts only then.
+      if (!done && defer_while_replaying(
+                     self, [self, req, reply] { self->send(self, wait_atom_v, req, reply); },
+                     [&] { reply(wait_answer{outcome::unavailable, {}}); }))
+        return;
       bool waits = req.timeout > caf::timespan::zero();
       if (done || !waits) {
         counters.waits_answered += waits;
         return reply(wait_answer{outcome::waited, lookups(self, req.call_ids, std::move(bodies))});
       }
-      if (state.waiting.size() >= max_waiters) {
+      if (state.waiting.size() >= state.options.max_waiters) {
         ++counters.waits_refused;
         return reply(wait_answer{outcome::busy, {}});
       }
@@ -253,16 +237,46 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
       entry* e = state.entries.find(id);
       if (e && e->generation == gen) {
         ++counters.expired;
-        forget_body(state, *e);
-        state.entries.erase(id);
+        forget_result(self, id);
       }
       auto known = state.progress.find(id);
       if (known != state.progress.end() && known->second.generation == gen)
-        state.progress.erase(known);
+        forget_status(self, id);
+    },
+    [=, &counters](attach_atom, journal_actor& journal) {
+      ++counters.messages_processed;
+      auto& state = self->state;
+      state.journal = std::move(journal);
+      state.replay_started = self->clock().now();
+      self->send(state.journal, replay_atom_v);
+      send_batch_if_ready(self);
+    },
+    [=, &counters](journaled_atom, uint64_t batch, bool durable, journal_health& health) {
+      ++counters.messages_processed;
+      auto& state = self->state;
+      state.journal_state = std::move(health);
+      state.commits.done(batch, durable);
+      send_batch_if_ready(self);
+      finish_closing(self);
+    },
+    [=, &counters](replay_atom, replay_chunk& chunk) {
+      ++counters.messages_processed;
+      apply_replay(self, chunk);
+    },
+    [=, &counters](caf::close_atom) -> caf::result<bool> {
+      ++counters.messages_processed;
+      auto& state = self->state;
+      if (!state.journal)
+        return true;
+      auto promise = self->make_response_promise<bool>();
+      state.closing = promise;
+      finish_closing(self);
+      return promise;
     },
     [=, &counters](caf::ping_atom) {
       ++counters.messages_processed;
-      return caf::pong_atom_v;
+      auto& state = self->state;
+      return cache_health{state.options.journaled, state.replaying, state.journal_state};
     },
     [=, &counters](metrics_atom, int64_t sent_ns) {
       ++counters.messages_processed;
@@ -271,6 +285,13 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
       m.counters = counters;
       m.entries = state.entries.size();
       m.stored_bytes = state.stored_bytes;
+      m.accounted_bytes = state.accounted_bytes;
+      m.max_bytes = state.options.max_bytes;
+      m.max_entries = state.options.max_entries;
+      m.journal_waiting = state.commits.waiting();
+      m.journaled = state.options.journaled;
+      m.replaying = state.replaying;
+      m.journal = state.journal_state;
       m.call_statuses = state.progress.size();
       m.waiters = state.waiting.size();
       m.mailbox = self->mailbox().size();
@@ -284,9 +305,8 @@ cache_actor::behavior_type cache(cache_self self, std::chrono::milliseconds ttl,
 
 }  // namespace
 
-cache_actor spawn_cache(caf::actor_system& system, std::chrono::milliseconds ttl,
-                        size_t max_waiters) {
-  return system.spawn(cache, ttl, max_waiters);
+cache_actor spawn_cache(caf::actor_system& system, cache_options options) {
+  return system.spawn(cache, options);
 }
 
 }  // namespace vapi_cache

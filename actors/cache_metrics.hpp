@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "actors/journal_protocol.hpp"
 #include "metrics/histogram.hpp"
 
 namespace vapi_cache {
@@ -17,6 +18,8 @@ struct cache_counters {
   uint64_t misses = 0;          // lookups answered without it
   uint64_t deleted = 0;
   uint64_t expired = 0;         // results removed by their TTL
+  uint64_t evictions = 0;       // results and statuses evicted by MAX_ENTRIES / MAX_MEMORY_MB
+  uint64_t restored = 0;        // results read back from the journal at start-up
   uint64_t status_updates = 0;  // status-updates recorded
   // Long-polls (wait > 0), by how they ended.
   uint64_t waits_answered = 0;   // with the results they waited for
@@ -37,6 +40,13 @@ struct cache_metrics {
   cache_counters counters;
   size_t entries = 0;        // results cached now
   size_t stored_bytes = 0;   // bytes of their stored response bodies
+  size_t accounted_bytes = 0;  // what counts against MAX_MEMORY_MB (bodies, statuses, overhead)
+  size_t max_bytes = 0;        // MAX_MEMORY_MB, in bytes
+  size_t max_entries = 0;      // MAX_ENTRIES
+  size_t journal_waiting = 0;  // changes waiting for the journal (beyond the batch it writes)
+  bool journaled = false;
+  bool replaying = false;
+  journal_health journal;
   size_t call_statuses = 0;  // calls with a status-update and no result yet
   size_t waiters = 0;        // long-polls held now
   size_t mailbox = 0;        // messages queued behind this one, from CAF's mailbox

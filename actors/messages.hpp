@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actors/cache_metrics.hpp"
+#include "actors/journal_protocol.hpp"
 #include "actors/stored_body.hpp"
 #include "actors/stats_page.hpp"
 
@@ -25,6 +26,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(vapi_cache, caf::first_custom_type_id)
   CAF_ADD_ATOM(vapi_cache, vapi_cache, metrics_atom, "metrics")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, wait_gone_atom, "wait_gone")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, wait_release_atom, "wait_rel")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, append_atom, "append")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, attach_atom, "attach")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, journaled_atom, "journaled")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, replay_atom, "replay")
 CAF_END_TYPE_ID_BLOCK(vapi_cache)
 
 namespace vapi_cache {
@@ -32,7 +37,11 @@ namespace vapi_cache {
 // Finished bytes, shared rather than copied: an entry's body goes out to every poll of it
 // (body_ptr, in actors/stored_body.hpp).
 // What happened, in the cache's words; http/ alone turns it into a status code.
-enum class outcome : uint8_t { stored, found, deleted, not_found, listed, noted, waited, busy };
+// unsaved: the change is made in memory (stored and served) but the journal could not write
+// it; unavailable: the journal is still being replayed and no more requests can be held.
+enum class outcome : uint8_t {
+  stored, found, deleted, not_found, listed, noted, waited, busy, unsaved, unavailable
+};
 
 // Where a call is while its result has not arrived, from VAPI's status-update messages.
 struct call_progress {
@@ -74,6 +83,22 @@ struct wait_request {
   uint64_t ticket = 0;  // names this wait in a later wait_gone (its client left); 0: none
 };
 
+// The journal's own actor (actors/journal_actor.hpp), detached: a thread of its own for the
+// blocking file I/O. It answers the cache with journaled and replay messages.
+using journal_actor = caf::typed_actor<
+  // Write (and, as JOURNAL_FSYNC says, sync) a batch; answered with journaled, same batch.
+  caf::reacts_to<append_atom, uint64_t /*batch*/, journal_batch>,
+  caf::reacts_to<replay_atom>,  // send the cache the next chunk of what start-up read
+  caf::reacts_to<caf::tick_atom>,  // its own timer: sync, retry a backlog, retire segments
+  caf::replies_to<caf::close_atom>::with<bool>>;  // at shutdown: write and sync everything
+
+// For /health and /ready.
+struct cache_health {
+  bool journaled = false;  // a journal is attached (DATA_DIR set)
+  bool replaying = false;  // it is still being read back
+  journal_health journal;
+};
+
 using cache_actor = caf::typed_actor<
   caf::reacts_to<caf::put_atom, std::string /*call_id*/, body_ptr /*GET body*/, reply_fn>,
   caf::reacts_to<caf::get_atom, std::string /*call_id*/, reply_fn>,
@@ -92,7 +117,14 @@ using cache_actor = caf::typed_actor<
   caf::reacts_to<expire_atom, std::string /*call_id*/, uint64_t /*generation*/>,  // own timer
   // Asked by the probe actor (actors/probe_actor.hpp) with a deadline, so these are CAF
   // requests rather than reply_fn messages: a cache that does not answer in time is news.
-  caf::replies_to<caf::ping_atom>::with<caf::pong_atom>,  // for /health
+  // From main, once, before any request: the journal to write to and replay from.
+  caf::reacts_to<attach_atom, journal_actor>,
+  // From the journal: batch (0: none, a change of health only) is written, durable or not.
+  caf::reacts_to<journaled_atom, uint64_t /*batch*/, bool /*durable*/, journal_health>,
+  caf::reacts_to<replay_atom, replay_chunk>,  // from the journal, at start-up
+  // At shutdown, once no request is taken: true when every change is written and synced.
+  caf::replies_to<caf::close_atom>::with<bool>,
+  caf::replies_to<caf::ping_atom>::with<cache_health>,  // for /health and /ready
   // for /metrics; the argument is when it was sent, in actor-clock nanoseconds
   caf::replies_to<metrics_atom, int64_t>::with<cache_metrics>>;
 
@@ -106,3 +138,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::wait_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::wait_reply_fn)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::stats_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::cache_metrics)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::journal_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::journal_health)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::replay_chunk)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::journal_actor)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::cache_health)

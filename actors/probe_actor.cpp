@@ -12,8 +12,8 @@ probe_actor::behavior_type probe(probe_actor::pointer self, cache_actor cache,
       // Urgent, as HTTP requests are: healthy means requests are served, even behind a burst of
       // expiries. The metrics request below is not, so its wait measures the whole queue.
       self->request<caf::message_priority::high>(cache, deadline, caf::ping_atom_v)
-        .then([reply](caf::pong_atom) { reply(true); },
-              [reply](caf::error&) { reply(false); });
+        .then([reply](cache_health& h) { reply(health_view{true, std::move(h)}); },
+              [reply](caf::error&) { reply(health_view{}); });
     },
     [=](metrics_atom, view_reply_fn& reply) {
       system_view base;

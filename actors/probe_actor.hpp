@@ -21,11 +21,17 @@ struct system_view {
   size_t running_actors = 0;  // from CAF's actor registry
 };
 
-using health_reply_fn = std::function<void(bool healthy)>;  // called once, on the probe's thread
+// For /health and /ready.
+struct health_view {
+  bool cache_up = false;  // the cache answered within the deadline
+  cache_health cache;     // its answer (the journal's state, replay), when it did
+};
+
+using health_reply_fn = std::function<void(health_view)>;  // called once, on the probe's thread
 using view_reply_fn = std::function<void(system_view)>;     // likewise
 
 using probe_actor = caf::typed_actor<
-  caf::reacts_to<caf::ping_atom, health_reply_fn>,  // healthy: the cache answered a ping
+  caf::reacts_to<caf::ping_atom, health_reply_fn>,  // cache_up: the cache answered a ping
   caf::reacts_to<metrics_atom, view_reply_fn>>;
 
 probe_actor spawn_probe(caf::actor_system& system, cache_actor cache,

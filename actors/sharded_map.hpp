@@ -31,6 +31,14 @@ class sharded_map {
     return {&it->second, added};
   }
 
+  // The map's own copy of `key` (null if absent): it stays put until the key is erased, rehashes
+  // included, so an index can point at it instead of copying it.
+  const std::string* key_of(const std::string& key) const {
+    auto& s = shard(key);
+    auto it = s.find(key);
+    return it == s.end() ? nullptr : &it->first;
+  }
+
   bool erase(const std::string& key) {
     bool erased = shard(key).erase(key) > 0;
     size_ -= erased;

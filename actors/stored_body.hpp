@@ -27,6 +27,7 @@ class stored_body {
   std::string_view raw() const { return compressed_ ? std::string_view() : bytes_; }
   size_t size() const { return size_; }                 // of the text
   size_t stored_size() const { return bytes_.size(); }  // what the cache holds
+  std::string_view stored() const { return bytes_; }     // those bytes (what the journal keeps)
   bool compressed() const { return compressed_; }
 
   stored_body(std::string bytes, size_t size, bool compressed)

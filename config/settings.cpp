@@ -184,6 +184,23 @@ const std::map<std::string, converter>& converters() {
        s.webhook_timestamp_tolerance = std::chrono::seconds(v);
      })},
     {"API_TOKEN", any_text(&settings::api_token)},
+    {"DATA_DIR", any_text(&settings::data_dir)},
+    {"JOURNAL_FSYNC",
+     [](const std::string& text, settings& s) -> std::optional<std::string> {
+       if (text != "always" && text != "everysec" && text != "no")
+         return std::string("expected always, everysec or no");
+       s.journal_fsync = text;
+       return std::nullopt;
+     }},
+    {"JOURNAL_SEGMENT_MB", whole_number(1, 4096, [](settings& s, uint64_t v) {
+       s.journal_segment_bytes = v << 20;
+     })},
+    {"MAX_MEMORY_MB", whole_number(1, 1u << 24, [](settings& s, uint64_t v) {
+       s.max_memory_bytes = v << 20;
+     })},
+    {"MAX_ENTRIES", whole_number(1, 1ull << 32, [](settings& s, uint64_t v) {
+       s.max_entries = v;
+     })},
   };
   return table;
 }
@@ -278,9 +295,10 @@ load_result load(const std::vector<std::string>& args, const env_lookup& env,
     }
   }
 
-  // Layer 3: environment. An empty variable counts as unset, as templated deployments leave them.
+  // Layer 3: environment. An empty variable counts as unset, as templated deployments leave them,
+  // except DATA_DIR, whose empty value is a choice (memory only), logged as a warning at start.
   for (auto& [name, value] : raw)
-    if (const char* v = env(name.c_str()); v && *v)
+    if (const char* v = env(name.c_str()); v && (*v || name == "DATA_DIR"))
       value = {v, "environment"};
 
   // Layer 4: flags.
@@ -292,6 +310,10 @@ load_result load(const std::vector<std::string>& args, const env_lookup& env,
     if (auto problem = converters().at(name)(value.value, s))
       return fail("invalid " + name + " \"" + value.value + "\" (from " + value.source +
                   "): " + *problem);
+  if (s.max_memory_bytes < s.max_body_bytes)
+    return fail("invalid MAX_MEMORY_MB \"" + raw["MAX_MEMORY_MB"].value + "\" (from " +
+                raw["MAX_MEMORY_MB"].source + "): cannot hold even one report of MAX_BODY_BYTES (" +
+                std::to_string(s.max_body_bytes) + " bytes)");
   return {std::move(s), 0, {}};
 }
 

@@ -43,6 +43,13 @@ struct settings {
   std::chrono::seconds webhook_timestamp_tolerance{0};
 
   std::string api_token;  // empty: reads, deletes and stats need no token
+
+  // Durability and the memory bound (README, "Configure").
+  std::string data_dir;         // the journal's directory; empty: memory only
+  std::string journal_fsync;    // always, everysec or no
+  std::size_t journal_segment_bytes = 0;
+  std::size_t max_memory_bytes = 0;  // MAX_MEMORY_MB, in bytes
+  std::size_t max_entries = 0;
 };
 
 // What start-up does next: run with `values`, or print `output` and exit with `exit_code`

@@ -89,6 +89,7 @@ std::string_view name_of(webhook_outcome o) {
     case webhook_outcome::invalid: return "invalid";
     case webhook_outcome::unauthorized: return "unauthorized";
     case webhook_outcome::too_large: return "too_large";
+    case webhook_outcome::unsaved: return "unsaved";
     case webhook_outcome::failed:
     case webhook_outcome::count: break;
   }

@@ -30,6 +30,7 @@ enum class webhook_outcome : uint8_t {
   unauthorized,  // 401
   too_large,     // 413
   failed,        // the transform threw: a bug
+  unsaved,       // a report stored in memory that the journal could not write: 503
   count
 };
 std::string_view name_of(webhook_outcome o);

@@ -35,26 +35,59 @@ void routes::get_metrics(const request& req, writer rsp) {
                  }));
 }
 
-// GET /health: 200 when the cache actor answers a ping within the probe's deadline (1 s).
+// GET /health: 200 when the cache actor answers a ping within the probe's deadline (1 s) and
+// the journal writes; 503 when either fails, saying which.
 void routes::get_health(const request& req, writer rsp) {
   auto ex = open(req, route_label::health);
   caf::anon_send(actors_.probe, caf::ping_atom_v,
-                 vapi_cache::health_reply_fn([w = share(std::move(rsp)), ex](bool healthy) {
-                   if (healthy)
-                     return replies::send(*w, Code::Ok, status_body("ok"), ex);
-                   replies::send_error(*w, Code::Service_Unavailable,
-                                       "The cache actor did not answer within 1 s", ex);
+                 vapi_cache::health_reply_fn([w = share(std::move(rsp)), ex](
+                                               vapi_cache::health_view h) {
+                   if (!h.cache_up)
+                     return replies::send_error(*w, Code::Service_Unavailable,
+                                                "The cache actor did not answer within 1 s", ex);
+                   const auto& j = h.cache.journal;
+                   if (j.failing) {
+                     nlohmann::ordered_json body = {
+                       {"success", false},
+                       {"error", "Journal failing"},
+                       {"message", "The journal cannot write (" + j.error +
+                                     "); results are kept in memory and served, webhooks are "
+                                     "answered 503 until writes succeed again"},
+                       {"status", "degraded"},
+                       {"journal", "failing"},
+                       {"journalWriteFailures", j.write_failures}};
+                     return replies::send(*w, Code::Service_Unavailable, body.dump(), ex);
+                   }
+                   const char* journal = !h.cache.journaled ? "off"
+                                         : h.cache.replaying ? "replaying" : "ok";
+                   replies::send(*w, Code::Ok,
+                                 std::string(R"({"success":true,"status":"ok","journal":")") +
+                                   journal + "\"}",
+                                 ex);
                  }));
 }
 
-// GET /ready: 200 while serving; 503 from SIGTERM on, so load balancers stop sending here
-// before requests are refused (SHUTDOWN_DELAY_SECONDS).
+// GET /ready: 200 while serving; 503 while the journal is replayed at start, and from SIGTERM
+// on, so load balancers stop sending here before requests are refused (SHUTDOWN_DELAY_SECONDS).
 void routes::get_ready(const request& req, writer rsp) {
   auto ex = open(req, route_label::ready);
   if (!life_->ready())
     return replies::send_error(rsp, Code::Service_Unavailable,
                                "The service is shutting down", ex);
-  replies::send(rsp, Code::Ok, status_body("ready"), ex);
+  caf::anon_send(actors_.probe, caf::ping_atom_v,
+                 vapi_cache::health_reply_fn([w = share(std::move(rsp)), ex, life = life_](
+                                               vapi_cache::health_view h) {
+                   if (!h.cache_up)
+                     return replies::send_error(*w, Code::Service_Unavailable,
+                                                "The cache actor did not answer within 1 s", ex);
+                   if (h.cache.replaying)
+                     return replies::send_error(*w, Code::Service_Unavailable,
+                                                "Replaying the journal", ex);
+                   if (!life->ready())
+                     return replies::send_error(*w, Code::Service_Unavailable,
+                                                "The service is shutting down", ex);
+                   replies::send(*w, Code::Ok, status_body("ready"), ex);
+                 }));
 }
 
 }  // namespace http

@@ -94,6 +94,36 @@ void send_busy(responder& w, const exchange_ptr& ex) {
              "Too many requests are waiting; retry after 1 second", ex);
 }
 
+void send_unsaved(responder& w, const exchange_ptr& ex) {
+  w.header("Retry-After", "1");
+  send(w, Code::Service_Unavailable,
+       dump({{"success", false},
+             {"error", "Journal unavailable"},
+             {"message", "The change is made in memory and served, but it could not be written "
+                         "to disk, so it may not survive a restart; retry after 1 second"}}),
+       ex);
+}
+
+void send_replaying(responder& w, const exchange_ptr& ex) {
+  w.header("Retry-After", "1");
+  send(w, Code::Service_Unavailable,
+       dump({{"success", false},
+             {"error", "Replaying journal"},
+             {"message", "The service is reading its results back after a restart; retry "
+                         "after 1 second"}}),
+       ex);
+}
+
+bool send_unavailable(responder& w, vapi_cache::outcome what, const exchange_ptr& ex) {
+  if (what == vapi_cache::outcome::unsaved)
+    return send_unsaved(w, ex), true;
+  if (what == vapi_cache::outcome::unavailable)
+    return send_replaying(w, ex), true;
+  if (what == vapi_cache::outcome::busy)
+    return send_busy(w, ex), true;
+  return false;
+}
+
 std::string deleted(std::string_view call_id) {
   return dump({{"success", true},
                {"message", "Call result " + std::string(call_id) + " deleted from cache"}});
@@ -120,7 +150,9 @@ Code to_code(vapi_cache::outcome what) {
     case vapi_cache::outcome::noted:
     case vapi_cache::outcome::waited: return Code::Ok;
     case vapi_cache::outcome::not_found: return Code::Not_Found;
-    case vapi_cache::outcome::busy: return Code::Service_Unavailable;
+    case vapi_cache::outcome::busy:
+    case vapi_cache::outcome::unsaved:
+    case vapi_cache::outcome::unavailable: return Code::Service_Unavailable;
   }
   return Code::Internal_Server_Error;
 }

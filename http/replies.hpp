@@ -30,6 +30,12 @@ response batch(const std::vector<std::string>& ids, const std::vector<vapi_cache
 
 // 503 with Retry-After: too many long-polls are held.
 void send_busy(responder& w, const exchange_ptr& ex);
+// 503 with Retry-After: the journal could not write the change (it is made in memory).
+void send_unsaved(responder& w, const exchange_ptr& ex);
+// 503 with Retry-After: the journal is being replayed and no more requests can be held.
+void send_replaying(responder& w, const exchange_ptr& ex);
+// One of the three above for busy, unsaved and unavailable (true); false for any other.
+bool send_unavailable(responder& w, vapi_cache::outcome what, const exchange_ptr& ex);
 
 // For the message types VAPI waits on for an answer body: we have nothing to add.
 std::string empty_object();

@@ -237,6 +237,8 @@ void routes::post_webhook(const request& req, writer rsp) {
     vapi_cache::call_progress progress{std::move(status->status), std::move(status->ended_reason)};
     ask(actors_.cache, vapi_cache::status_atom_v, hook.call_id, std::move(progress),
                    reply_fn([w = share(std::move(rsp)), ex, id = hook.call_id](answer a) {
+                     if (replies::send_unavailable(*w, a.what, ex))
+                       return;
                      ex->metrics.count_webhook(vapi::status_update, webhook_outcome::noted);
                      replies::send(*w, replies::to_code(a.what), replies::status_noted(id), ex);
                    }));
@@ -279,6 +281,11 @@ void routes::post_webhook(const request& req, writer rsp) {
   ask(actors_.cache, caf::put_atom_v, hook.call_id, std::move(body),
                  reply_fn([w = share(std::move(rsp)), ex, id = hook.call_id,
                            cached = std::move(cached)](answer a) {
+                   if (a.what == outcome::unsaved) {
+                     logging::warn("not_journaled", {{"callId", id}, {"requestId", ex->request_id}});
+                     ex->metrics.count_webhook(vapi::end_of_call_report, webhook_outcome::unsaved);
+                     return replies::send_unsaved(*w, ex);
+                   }
                    if (!cached.is_null())
                      logging::info("cached", cached);
                    ex->metrics.count_webhook(vapi::end_of_call_report, webhook_outcome::stored);
@@ -304,8 +311,8 @@ void routes::get_call(const request& req, writer rsp) {
     ask(
       actors_.cache, vapi_cache::wait_atom_v, std::move(held),
       wait_reply_fn([w = share(std::move(rsp)), ex, id = *id](wait_answer a) {
-        if (a.what == outcome::busy)
-          return replies::send_busy(*w, ex);
+        if (replies::send_unavailable(*w, a.what, ex))
+          return;
         const auto& got = a.results.at(0);
         send_lookup(*w, id, got.body, got.progress, true, ex);
       }));
@@ -313,6 +320,8 @@ void routes::get_call(const request& req, writer rsp) {
   }
   ask(actors_.cache, caf::get_atom_v, *id,
                  reply_fn([w = share(std::move(rsp)), ex, id = *id](answer a) {
+                   if (replies::send_unavailable(*w, a.what, ex))
+                     return;
                    send_lookup(*w, id, a.body, a.progress, false, ex);
                  }));
 }
@@ -339,8 +348,8 @@ void routes::get_calls(const request& req, writer rsp) {
   ask(actors_.cache, vapi_cache::wait_atom_v, std::move(held),
                  wait_reply_fn([w = share(std::move(rsp)), ex,
                                 ids = std::move(*ids.value)](wait_answer a) {
-                   if (a.what == outcome::busy)
-                     return replies::send_busy(*w, ex);
+                   if (replies::send_unavailable(*w, a.what, ex))
+                     return;
                    auto r = replies::batch(ids, a.results);
                    replies::send(*w, std::move(r), ex);
                  }));
@@ -356,6 +365,8 @@ void routes::delete_call(const request& req, writer rsp) {
     return;
   ask(actors_.cache, caf::delete_atom_v, *id,
                  reply_fn([w = share(std::move(rsp)), ex, id = *id](answer a) {
+                   if (replies::send_unavailable(*w, a.what, ex))
+                     return;
                    bool gone = a.what == outcome::deleted;
                    if (gone)
                      logging::info("deleted", {{"callId", id}, {"requestId", ex->request_id}});

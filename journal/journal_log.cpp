@@ -10,13 +10,14 @@ int64_t expiry_of(const record& r) {
   return r.type == kind::stored || r.type == kind::status ? r.expires_at_ms : r.at_ms;
 }
 
-journal_log::journal_log(const std::string& dir, size_t segment_bytes)
-  : dir_(dir), segment_bytes_(segment_bytes) {
-  load();
+journal_log::journal_log(std::unique_ptr<directory> dir, size_t segment_bytes,
+                         const record_sink& sink)
+  : dir_(std::move(dir)), segment_bytes_(segment_bytes) {
+  load(sink);
 }
 
-void journal_log::load() {
-  for (const auto& f : dir_.segments()) {
+void journal_log::load(const record_sink& sink) {
+  for (const auto& f : dir_->segments()) {
     next_sequence_ = std::max(next_sequence_, f.first_sequence + 1);  // new names sort later
     std::string bytes;
     try {
@@ -42,7 +43,10 @@ void journal_log::load() {
     int64_t latest = 0;
     for (auto& r : found.records) {
       latest = std::max(latest, expiry_of(r));
-      report_.records.push_back(std::move(r));
+      if (sink)
+        sink(std::move(r));
+      else
+        report_.records.push_back(std::move(r));
     }
     ++report_.segments;
     report_.bytes += found.valid_end;
@@ -56,7 +60,7 @@ void journal_log::load() {
 }
 
 void journal_log::start_segment() {
-  segments_.push_back({dir_.segment_path(next_sequence_), next_sequence_, 0, 0});
+  segments_.push_back({dir_->segment_path(next_sequence_), next_sequence_, 0, 0});
   try {
     writer_.emplace(segments_.back().path, encode_segment_header());
   } catch (...) {
@@ -65,6 +69,7 @@ void journal_log::start_segment() {
     throw;
   }
   segments_.back().size = writer_->size();
+  dir_->sync();  // the new file's name is as durable as the records about to go into it
 }
 
 void journal_log::append(std::string_view records, int64_t latest_expiry_ms) {

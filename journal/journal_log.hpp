@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,11 +33,19 @@ struct load_report {
   std::vector<problem> problems;
 };
 
+// Takes each valid record as it is read, in journal order (replay applies them one by one, so
+// a million results are not held twice).
+using record_sink = std::function<void(record&&)>;
+
 class journal_log {
  public:
   // Locks and reads `dir` (throws file_error if it cannot be locked or listed; a damaged
   // segment never throws: it is reported). New segments start past `segment_bytes`.
-  journal_log(const std::string& dir, size_t segment_bytes);
+  journal_log(const std::string& dir, size_t segment_bytes)
+    : journal_log(std::make_unique<directory>(dir), segment_bytes, {}) {}
+  // Reads an already locked directory (the service locks it at start, before its journal's
+  // thread reads it); records go to `sink`, or into the report's records when it is empty.
+  journal_log(std::unique_ptr<directory> dir, size_t segment_bytes, const record_sink& sink);
 
   // What was read at open (moved out once).
   load_report take_report() { return std::move(report_); }
@@ -58,10 +67,10 @@ class journal_log {
     size_t size;
     int64_t latest_expiry_ms;
   };
-  void load();
+  void load(const record_sink& sink);
   void start_segment();
 
-  directory dir_;
+  std::unique_ptr<directory> dir_;
   size_t segment_bytes_;
   load_report report_;
   std::vector<segment> segments_;  // oldest first; the last is the one written

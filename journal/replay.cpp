@@ -20,8 +20,9 @@ void replayer::apply(record r) {
       results_.erase(r.call_id);
       statuses_.erase(r.call_id);
       return;
-    case kind::evicted:
+    case kind::evicted:  // of a result or of a status: a call never has both
       results_.erase(r.call_id);
+      statuses_.erase(r.call_id);
       return;
     case kind::status: {
       auto held = results_.find(r.call_id);

@@ -26,7 +26,7 @@ class replayer {
  public:
   // In journal order. A status is ignored while its call has a result that had not expired at
   // the status's time, as the cache actor ignored it; a store replaces any earlier result and
-  // forgets the call's status; a delete forgets both; an eviction forgets the result.
+  // forgets the call's status; a delete or an eviction forgets both.
   void apply(record r);
 
   // Everything applied, less what expired at or before `now_ms` (epoch ms).

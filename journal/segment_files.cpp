@@ -101,6 +101,17 @@ std::vector<segment_file> directory::segments() const {
   return out;
 }
 
+void directory::sync() const {
+  int fd = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    throw failure("cannot open", path_);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0)
+    throw failure("cannot sync", path_, err);
+}
+
 segment_writer::segment_writer(const std::string& path, std::string_view header) : path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
   if (fd_ < 0)
@@ -154,6 +165,9 @@ std::string read_file(const std::string& path) {
   if (fd < 0)
     throw failure("cannot open", path);
   std::string out;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_size > 0)
+    out.reserve(static_cast<size_t>(st.st_size));
   char buf[1 << 16];
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);

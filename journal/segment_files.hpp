@@ -41,6 +41,9 @@ class directory {
   // The segment files, oldest first. Other files are ignored.
   std::vector<segment_file> segments() const;
   std::string segment_path(uint64_t first_sequence) const;
+  // fsync of the directory itself, so that a segment just created is still named after a
+  // power loss; throws file_error.
+  void sync() const;
 
  private:
   std::string path_;

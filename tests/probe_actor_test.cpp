@@ -35,7 +35,11 @@ vapi_cache::cache_actor::behavior_type silent_cache(vapi_cache::cache_actor::poi
     [](wait_gone_atom, const std::vector<uint64_t>&) {},
     [](wait_release_atom, const std::vector<uint64_t>&) {},
     [](expire_atom, const std::string&, uint64_t) {},
-    [self](caf::ping_atom) { return self->make_response_promise<caf::pong_atom>(); },
+    [](attach_atom, journal_actor&) {},
+    [](journaled_atom, uint64_t, bool, journal_health&) {},
+    [](replay_atom, replay_chunk&) {},
+    [self](caf::close_atom) { return self->make_response_promise<bool>(); },
+    [self](caf::ping_atom) { return self->make_response_promise<cache_health>(); },
     [self](metrics_atom, int64_t) { return self->make_response_promise<cache_metrics>(); },
   };
 }
@@ -61,7 +65,8 @@ class ProbeActorTest : public ::testing::Test {
   std::shared_ptr<std::optional<bool>> health() {
     auto slot = std::make_shared<std::optional<bool>>();
     caf::anon_send(probe_, caf::ping_atom_v,
-                   vapi_cache::health_reply_fn([slot](bool ok) { *slot = ok; }));
+                   vapi_cache::health_reply_fn(
+                     [slot](vapi_cache::health_view h) { *slot = h.cache_up; }));
     sched_.run();
     return slot;
   }

@@ -78,7 +78,8 @@ TEST(Metrics, ScriptedSequenceGivesExactCountsAndAStrictlyValidPage) {
   EXPECT_EQ(sample(page, R"(vapi_cache_http_request_duration_seconds_count{route="POST /api/v1/vapi/webhook",status_class="2xx"})"), 2);
   EXPECT_EQ(sample(page, R"(vapi_cache_http_request_duration_seconds_count{route="POST /api/v1/vapi/webhook",status_class="4xx"})"), 1);
   EXPECT_EQ(sample(page, R"(vapi_cache_actor_up{actor="cache"})"), 1);
-  EXPECT_EQ(sample(page, "vapi_cache_actor_system_running_actors"), 2);  // cache and probe
+  // the cache, the probe and the journal
+  EXPECT_EQ(sample(page, "vapi_cache_actor_system_running_actors"), 3);
   EXPECT_GE(sample(page, "vapi_cache_actor_system_workers"), 1);
   EXPECT_GE(sample(page, R"(vapi_cache_actor_mailbox_messages{actor="cache"})"), 0);
   EXPECT_GE(sample(page, R"(vapi_cache_actor_messages_processed_total{actor="cache"})"), 7);
@@ -165,7 +166,8 @@ TEST(Health, HealthAndReadyAnswerWhileServing) {
   http_client c(svc.port());
   auto health = c.get("/health");
   EXPECT_EQ(health.status, 200);
-  EXPECT_EQ(json::parse(health.body), json::parse(R"({"success":true,"status":"ok"})"));
+  EXPECT_EQ(json::parse(health.body),
+            json::parse(R"({"success":true,"status":"ok","journal":"ok"})"));
   auto ready = c.get("/ready");
   EXPECT_EQ(ready.status, 200);
   EXPECT_EQ(json::parse(ready.body), json::parse(R"({"success":true,"status":"ready"})"));
@@ -260,7 +262,7 @@ TEST(StatsPaging, PagesWalkTheCacheAndTheDefaultKeepsTheSeedKeys) {
   EXPECT_EQ(whole["stats"]["entries"].size(), 3u);
   EXPECT_TRUE(whole["stats"]["nextCursor"].is_null());
   EXPECT_EQ(whole["stats"]["counters"]["stored"], 3);
-  EXPECT_EQ(whole["stats"]["actorSystem"]["runningActors"], 2);
+  EXPECT_EQ(whole["stats"]["actorSystem"]["runningActors"], 3);  // cache, probe, journal
 
   auto first = json::parse(c.get(stats + "?limit=2").body)["stats"];
   ASSERT_EQ(first["entries"].size(), 2u);

@@ -107,7 +107,9 @@ TEST(settings, defaults_text_declares_every_setting) {
                                    "WEBHOOK_HMAC_SECRET", "WEBHOOK_HMAC_ALGORITHM",
                                    "WEBHOOK_SIGNATURE_HEADER", "WEBHOOK_SIGNATURE_PREFIX",
                                    "WEBHOOK_TIMESTAMP_HEADER",
-                                   "WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", "API_TOKEN"};
+                                   "WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", "API_TOKEN",
+                                   "DATA_DIR", "JOURNAL_FSYNC", "JOURNAL_SEGMENT_MB",
+                                   "MAX_MEMORY_MB", "MAX_ENTRIES"};
   EXPECT_EQ(names_in_defaults(), want);
 }
 
@@ -382,6 +384,42 @@ TEST(settings, connection_limits_are_checked) {
   EXPECT_EQ(load({"--send-timeout-seconds=0"}).exit_code, 2);
   EXPECT_EQ(load({"--max-output-buffer-bytes=1000"}).exit_code, 2);
   EXPECT_EQ(load({"--max-connections=-1"}).exit_code, 2);
+}
+
+TEST(settings, durability_and_memory_bounds) {
+  auto d = load({});
+  ASSERT_TRUE(d.values.has_value()) << d.output;
+  EXPECT_EQ(d.values->data_dir, "data");
+  EXPECT_EQ(d.values->journal_fsync, "always");
+  EXPECT_EQ(d.values->journal_segment_bytes, size_t(64) << 20);
+  EXPECT_EQ(d.values->max_memory_bytes, size_t(1024) << 20);
+  EXPECT_EQ(d.values->max_entries, 1000000u);
+
+  auto r = load({"--journal-fsync=everysec", "--max-memory-mb=32", "--max-entries=10",
+                 "--journal-segment-mb=1", "--max-body-bytes=1048576"},
+                {{"DATA_DIR", "/var/lib/vapi-cache"}});
+  ASSERT_TRUE(r.values.has_value()) << r.output;
+  EXPECT_EQ(r.values->data_dir, "/var/lib/vapi-cache");
+  EXPECT_EQ(r.values->journal_fsync, "everysec");
+  EXPECT_EQ(r.values->max_memory_bytes, size_t(32) << 20);
+  EXPECT_EQ(r.values->max_entries, 10u);
+  EXPECT_EQ(r.values->journal_segment_bytes, size_t(1) << 20);
+
+  // DATA_DIR empty means memory only, from the environment too (unlike every other setting).
+  auto memory = load({}, {{"DATA_DIR", ""}});
+  ASSERT_TRUE(memory.values.has_value()) << memory.output;
+  EXPECT_EQ(memory.values->data_dir, "");
+  EXPECT_EQ(load({"--data-dir="}).values->data_dir, "");
+
+  EXPECT_EQ(load({"--journal-fsync=sometimes"}).exit_code, 2);
+  EXPECT_EQ(load({"--max-entries=0"}).exit_code, 2);
+  EXPECT_EQ(load({"--max-memory-mb=0"}).exit_code, 2);
+  // A bound that cannot hold one report of MAX_BODY_BYTES (8 MiB by default) is refused.
+  auto small = load({"--max-memory-mb=4"});
+  EXPECT_EQ(small.exit_code, 2);
+  EXPECT_NE(small.output.find("MAX_MEMORY_MB"), std::string::npos) << small.output;
+  EXPECT_NE(small.output.find("MAX_BODY_BYTES"), std::string::npos) << small.output;
+  EXPECT_TRUE(load({"--max-memory-mb=4", "--max-body-bytes=4194304"}).values.has_value());
 }
 
 TEST(settings, every_log_level_is_accepted) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <condition_variable>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -27,6 +28,15 @@ service_process::service_process(std::vector<std::string> args,
   if (!has_host)
     args.insert(args.end(), {"--host", "127.0.0.1"});
   env.emplace("LOG_LEVEL", "info");  // the "listening" line carries the port
+  // Each service gets a journal directory of its own unless the test names one (a test that
+  // restarts on the same journal does), so tests running at once never share DATA_DIR's lock.
+  bool has_data_dir = env.count("DATA_DIR") > 0;
+  for (const auto& a : args)
+    has_data_dir |= a.rfind("--data-dir", 0) == 0;
+  if (!has_data_dir) {
+    own_data_dir_ = make_temp_dir("vapi-cache-data");
+    env["DATA_DIR"] = own_data_dir_;
+  }
 
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
@@ -68,6 +78,7 @@ service_process::service_process(std::vector<std::string> args,
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
       reader_.join();
+      remove_own_data_dir();
       throw std::runtime_error("vapi-cache exited with code " +
                                std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
                                ": " + log_text());
@@ -75,6 +86,7 @@ service_process::service_process(std::vector<std::string> args,
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   stop(SIGKILL, std::chrono::seconds(5));
+  remove_own_data_dir();
   throw std::runtime_error("vapi-cache did not start in time: " + log_text());
 }
 
@@ -83,6 +95,23 @@ service_process::~service_process() {
     stop(SIGKILL, std::chrono::seconds(5));
   if (reader_.joinable())
     reader_.join();
+  remove_own_data_dir();
+}
+
+void service_process::remove_own_data_dir() {
+  if (own_data_dir_.empty())
+    return;
+  std::error_code ignored;
+  std::filesystem::remove_all(own_data_dir_, ignored);
+  own_data_dir_.clear();
+}
+
+std::string make_temp_dir(const std::string& prefix) {
+  auto base = std::filesystem::temp_directory_path() / (prefix + "-XXXXXX");
+  std::string path = base.string();
+  if (!mkdtemp(path.data()))
+    throw std::runtime_error("mkdtemp failed for " + path);
+  return path;
 }
 
 int service_process::stop(int signal, std::chrono::milliseconds limit) {

@@ -13,12 +13,16 @@
 
 namespace test_support {
 
+// A new empty directory under the system's temporary directory; throws if it cannot.
+std::string make_temp_dir(const std::string& prefix);
+
 class service_process {
  public:
   // Starts build/vapi-cache with `args` and `env` (added to a minimal environment), on
   // 127.0.0.1 and port 0 unless args say otherwise, and waits for its "listening" line (so
   // LOG_LEVEL must stay info or lower). Throws if the service exits or does not start.
-  // `max_fds` > 0: the child runs with RLIMIT_NOFILE soft = hard = max_fds, as under
+  // Unless `env` or `args` name a DATA_DIR, the service journals to a new temporary directory,
+  // removed with this object. `max_fds` > 0: the child runs with RLIMIT_NOFILE soft = hard = max_fds, as under
   // `prlimit --nofile=N:N` (set between fork and exec, so pid() is the service's).
   explicit service_process(std::vector<std::string> args = {},
                            std::map<std::string, std::string> env = {}, unsigned max_fds = 0);
@@ -34,10 +38,14 @@ class service_process {
   // Every line the service wrote to stdout/stderr so far.
   std::vector<std::string> log_lines() const;
   std::string log_text() const;
+  // The temporary DATA_DIR this object made; empty when the test named one.
+  const std::string& own_data_dir() const { return own_data_dir_; }
 
  private:
   void read_output(int fd);
+  void remove_own_data_dir();
 
+  std::string own_data_dir_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   std::thread reader_;
