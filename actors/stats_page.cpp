@@ -76,6 +76,8 @@ std::string render_stats_page(std::vector<stats_row> rows, const stats_request& 
       {"misses", counters.misses},
       {"deleted", counters.deleted},
       {"expired", counters.expired},
+      {"evictions", counters.evictions},
+      {"restored", counters.restored},
       {"statusUpdates", counters.status_updates},
       {"waitsAnswered", counters.waits_answered},
       {"waitsTimedOut", counters.waits_timed_out},

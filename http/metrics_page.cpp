@@ -32,6 +32,17 @@ void write_cache(prometheus_text& out, const vapi_cache::cache_metrics& m) {
       "Results removed by DELETE.", d(c.deleted));
   one(out, "vapi_cache_results_expired_total", metric_type::counter,
       "Results removed by their TTL.", d(c.expired));
+  one(out, "vapi_cache_evictions_total", metric_type::counter,
+      "Results and call statuses evicted, soonest to expire first, past MAX_ENTRIES or "
+      "MAX_MEMORY_MB.", d(c.evictions));
+  one(out, "vapi_cache_results_restored_total", metric_type::counter,
+      "Results read back from the journal at start-up.", d(c.restored));
+  one(out, "vapi_cache_accounted_bytes", metric_type::gauge,
+      "Memory counted against MAX_MEMORY_MB: stored bodies, statuses, per-entry overhead.",
+      d(m.accounted_bytes));
+  one(out, "vapi_cache_max_bytes", metric_type::gauge, "MAX_MEMORY_MB, in bytes.",
+      d(m.max_bytes));
+  one(out, "vapi_cache_max_entries", metric_type::gauge, "MAX_ENTRIES.", d(m.max_entries));
   one(out, "vapi_cache_call_status_updates_total", metric_type::counter,
       "status-update messages recorded for calls without a result yet.", d(c.status_updates));
   one(out, "vapi_cache_entries", metric_type::gauge, "Call results cached now.", d(m.entries));
@@ -56,6 +67,38 @@ void write_cache(prometheus_text& out, const vapi_cache::cache_metrics& m) {
       {{"actor", "cache"}});
   one(out, "vapi_cache_actor_messages_processed_total", metric_type::counter,
       "Messages the actor has handled.", d(c.messages_processed), {{"actor", "cache"}});
+}
+
+// Written only when a journal is configured (DATA_DIR set).
+void write_journal(prometheus_text& out, const vapi_cache::cache_metrics& m) {
+  if (!m.journaled)
+    return;
+  const auto& j = m.journal;
+  auto d = [](uint64_t n) { return static_cast<double>(n); };
+  one(out, "vapi_journal_failing", metric_type::gauge,
+      "1 while the journal's latest write or sync failed (webhooks are answered 503).",
+      j.failing ? 1 : 0);
+  one(out, "vapi_journal_replaying", metric_type::gauge,
+      "1 while the journal is read back at start-up (/ready is 503).", m.replaying ? 1 : 0);
+  one(out, "vapi_journal_write_failures_total", metric_type::counter,
+      "Journal writes and syncs that failed.", d(j.write_failures));
+  one(out, "vapi_journal_records_written_total", metric_type::counter,
+      "Records written to the journal.", d(j.records_written));
+  one(out, "vapi_journal_syncs_total", metric_type::counter, "fdatasync calls that succeeded.",
+      d(j.syncs));
+  one(out, "vapi_journal_backlog_records", metric_type::gauge,
+      "Records a failed write left in memory, written once writes succeed.", d(j.backlog_records));
+  one(out, "vapi_journal_dropped_records_total", metric_type::counter,
+      "Records never journaled: a backlog that outgrew its bound during a long failure.",
+      d(j.dropped_records));
+  one(out, "vapi_journal_waiting_changes", metric_type::gauge,
+      "Changes waiting for the batch being written to finish (group commit).",
+      d(m.journal_waiting));
+  one(out, "vapi_journal_disk_bytes", metric_type::gauge, "Bytes of every journal segment.",
+      d(j.disk_bytes));
+  one(out, "vapi_journal_segments", metric_type::gauge, "Journal segment files.", d(j.segments));
+  one(out, "vapi_journal_segments_removed_total", metric_type::counter,
+      "Segments deleted because every record in them had expired.", d(j.segments_removed));
 }
 
 // The connection layer's families are named vapi_http_*, as the issue that made them did.
@@ -100,8 +143,10 @@ std::string render_metrics_page(const vapi_cache::system_view& actors,
   write_connections(out, connections);
   one(out, "vapi_cache_http_requests_in_flight", metric_type::gauge,
       "Requests accepted and not yet answered, long-polls included.", in_flight);
-  if (actors.cache_up)
+  if (actors.cache_up) {
     write_cache(out, actors.cache);
+    write_journal(out, actors.cache);
+  }
   one(out, "vapi_cache_actor_up", metric_type::gauge,
       "1 if the actor answered this scrape within 1 s, else 0.", actors.cache_up ? 1 : 0,
       {{"actor", "cache"}});

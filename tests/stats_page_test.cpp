@@ -178,6 +178,8 @@ TEST(stats_page, counters_and_actor_system_come_through_under_their_keys) {
   c.waits_refused = 10;
   c.waits_released = 11;
   c.waits_abandoned = 12;
+  c.evictions = 19;
+  c.restored = 20;
   vapi_cache::actor_system_view system;
   system.workers = 12;
   system.running_actors = 13;
@@ -187,7 +189,7 @@ TEST(stats_page, counters_and_actor_system_come_through_under_their_keys) {
   auto stats = render({}, {}, c, 17, 18, system).at("stats");
   EXPECT_EQ(stats.at("counters"), json::parse(R"({
     "stored": 1, "replaced": 2, "hits": 3, "misses": 4, "deleted": 5, "expired": 6,
-    "statusUpdates": 7, "waitsAnswered": 8, "waitsTimedOut": 9, "waitsRefused": 10,
+    "evictions": 19, "restored": 20, "statusUpdates": 7, "waitsAnswered": 8, "waitsTimedOut": 9, "waitsRefused": 10,
     "waitsReleased": 11, "waitsAbandoned": 12})"));
   EXPECT_EQ(stats.at("actorSystem"), json::parse(R"({
     "workers": 12, "runningActors": 13, "cacheMailbox": 14, "messagesProcessed": 15,
