@@ -247,6 +247,8 @@ cache_actor::behavior_type cache(cache_self self, cache_options options) {
       ++counters.messages_processed;
       auto& state = self->state;
       state.journal = std::move(journal);
+      self->monitor(state.journal);
+      self->set_down_handler([self](caf::down_msg& down) { on_journal_down(self, down); });
       state.replay_started = self->clock().now();
       self->send(state.journal, replay_atom_v);
       send_batch_if_ready(self);
@@ -266,8 +268,8 @@ cache_actor::behavior_type cache(cache_self self, cache_options options) {
     [=, &counters](caf::close_atom) -> caf::result<bool> {
       ++counters.messages_processed;
       auto& state = self->state;
-      if (!state.journal)
-        return true;
+      if (!state.journal || state.journal_lost)
+        return !state.journal_lost;
       auto promise = self->make_response_promise<bool>();
       state.closing = promise;
       finish_closing(self);

@@ -11,6 +11,43 @@
 
 namespace vapi_cache {
 
+namespace {
+
+void finish_replay(cache_self self, size_t records_read, size_t expired) {
+  auto& st = self->state;
+  st.replaying = false;
+  std::unordered_set<std::string>().swap(st.changed_while_replaying);
+  logging::info("replayed",
+                {{"results", st.entries.size()},
+                 {"statuses", st.progress.size()},
+                 {"recordsRead", records_read},
+                 {"expiredWhileDown", expired},
+                 {"heldRequests", st.deferred.size()},
+                 {"seconds", std::chrono::duration<double>(self->clock().now() -
+                                                           st.replay_started).count()}});
+  auto held = std::move(st.deferred);
+  st.deferred.clear();
+  for (auto& retry : held)
+    retry();
+}
+
+}  // namespace
+
+void on_journal_down(cache_self self, const caf::down_msg& down) {
+  auto& st = self->state;
+  if (down.source != st.journal.address())
+    return;
+  logging::error("journal_stopped", {{"reason", to_string(down.reason)},
+                                     {"message", "results are kept in memory only from now on"}});
+  st.journal_lost = true;
+  st.journal_state.failing = true;
+  st.journal_state.error = "the journal's actor stopped";
+  st.commits.fail_all();
+  if (st.replaying)
+    finish_replay(self, 0, 0);
+  finish_closing(self);
+}
+
 void apply_replay(cache_self self, replay_chunk& chunk) {
   auto& st = self->state;
   auto now = now_epoch_ms();
@@ -39,20 +76,7 @@ void apply_replay(cache_self self, replay_chunk& chunk) {
     self->send(st.journal, replay_atom_v);
     return;
   }
-  st.replaying = false;
-  std::unordered_set<std::string>().swap(st.changed_while_replaying);
-  logging::info("replayed",
-                {{"results", st.entries.size()},
-                 {"statuses", st.progress.size()},
-                 {"recordsRead", chunk.records_read},
-                 {"expiredWhileDown", chunk.expired},
-                 {"heldRequests", st.deferred.size()},
-                 {"seconds", std::chrono::duration<double>(self->clock().now() -
-                                                           st.replay_started).count()}});
-  auto held = std::move(st.deferred);
-  st.deferred.clear();
-  for (auto& retry : held)
-    retry();
+  finish_replay(self, chunk.records_read, chunk.expired);
 }
 
 bool defer_while_replaying(cache_self self, std::function<void()> retry,

@@ -53,6 +53,7 @@ struct cache_state {
 
   // The journal (absent when memory only), and the changes waiting for it.
   journal_actor journal;
+  bool journal_lost = false;  // its actor stopped: changes are answered unsaved from then on
   commit_queue commits;
   journal_health journal_state;  // as the journal last reported it
   std::optional<caf::typed_response_promise<bool>> closing;  // close asked, not yet answered
@@ -96,6 +97,9 @@ void finish_closing(cache_self self);
 
 // cache_replay.cpp
 void apply_replay(cache_self self, replay_chunk& chunk);
+// The journal's actor stopped (a bug; it catches every I/O error): what waited on it is
+// answered, unsaved, and the cache carries on from memory, /health saying so.
+void on_journal_down(cache_self self, const caf::down_msg& down);
 // While replaying: holds `retry` (a request to handle again once replay is done) and returns
 // true; false when not replaying. Past max_waiters held, `refuse` is called instead.
 bool defer_while_replaying(cache_self self, std::function<void()> retry,

@@ -111,12 +111,17 @@ void journal(cache_self self, journal_change change, reply_fn reply, answer ok) 
       reply(std::move(ok));
     return;
   }
+  if (st.journal_lost) {
+    if (reply)
+      reply(answer{outcome::unsaved, nullptr});
+    return;
+  }
   st.commits.add(std::move(change), std::move(reply), std::move(ok));
 }
 
 void send_batch_if_ready(cache_self self) {
   auto& st = self->state;
-  if (!st.journal || !st.commits.sendable())
+  if (!st.journal || st.journal_lost || !st.commits.sendable())
     return;
   auto [batch, changes] = st.commits.take();
   self->send(st.journal, append_atom_v, batch, std::move(changes));
@@ -158,6 +163,11 @@ void finish_closing(cache_self self) {
   auto& st = self->state;
   if (!st.closing || !st.commits.idle())
     return;
+  if (st.journal_lost) {
+    st.closing->deliver(false);
+    st.closing.reset();
+    return;
+  }
   auto promise = *st.closing;
   st.closing.reset();
   self->request(st.journal, caf::infinite, caf::close_atom_v)

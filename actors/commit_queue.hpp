@@ -48,6 +48,17 @@ class commit_queue {
       reply(durable ? std::move(ok) : answer{outcome::unsaved, nullptr});
   }
 
+  // The journal is gone: every reply held or waiting gets outcome unsaved.
+  void fail_all() {
+    if (in_flight_ != 0)
+      done(in_flight_, false);
+    next_.clear();
+    auto replies = std::move(next_replies_);
+    next_replies_.clear();
+    for (auto& held : replies)
+      held.first(answer{outcome::unsaved, nullptr});
+  }
+
   bool idle() const { return in_flight_ == 0 && next_.empty(); }
   size_t waiting() const { return next_.size(); }  // changes not yet sent
 
