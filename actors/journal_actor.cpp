@@ -45,6 +45,15 @@ void update_disk(journal_state& st) {
   st.health.segments = st.log->segment_count();
 }
 
+// Whether the cache's copy of the health (for /health and /metrics) would change.
+bool same_health(const journal_health& a, const journal_health& b) {
+  return a.failing == b.failing && a.error == b.error && a.write_failures == b.write_failures &&
+         a.records_written == b.records_written && a.syncs == b.syncs &&
+         a.backlog_records == b.backlog_records && a.dropped_records == b.dropped_records &&
+         a.disk_bytes == b.disk_bytes && a.segments == b.segments &&
+         a.segments_removed == b.segments_removed;
+}
+
 void note_failure(journal_state& st, const std::string& what) {
   ++st.health.write_failures;
   if (!st.health.failing)  // once per change of state, not per attempt
@@ -216,7 +225,7 @@ journal_actor::behavior_type journal_behavior(journal_self self,
     },
     [=](caf::tick_atom) {
       auto& st = self->state;
-      bool was_failing = st.health.failing;
+      journal_health before = st.health;
       if (st.log && !st.backlog.empty())
         write(st, {}, 0, 0, opts.policy != fsync_policy::no, opts);
       else if (st.log && (st.health.failing ||
@@ -234,7 +243,9 @@ journal_actor::behavior_type journal_behavior(journal_self self,
         }
       }
       update_disk(st);
-      if (was_failing != st.health.failing)  // the cache's /health learns of it now
+      // The cache's /health and /metrics learn of it now: a recovery, and also what no batch
+      // reports (a retry that failed again, everysec's sync, retention).
+      if (!same_health(before, st.health))
         self->send(cache, journaled_atom_v, uint64_t{0}, !st.health.failing, st.health);
       self->delayed_send(self, opts.tick, caf::tick_atom_v);
     },

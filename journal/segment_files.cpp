@@ -116,7 +116,13 @@ segment_writer::segment_writer(const std::string& path, std::string_view header)
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
   if (fd_ < 0)
     throw failure("cannot create", path);
-  append(header);
+  try {
+    append(header);
+  } catch (...) {  // a file left without its header would make every retry's O_EXCL fail
+    ::close(fd_);
+    ::unlink(path.c_str());
+    throw;
+  }
 }
 
 segment_writer segment_writer::reopen(const std::string& path, size_t valid_end) {
