@@ -97,7 +97,7 @@ cache_actor::behavior_type cache(cache_self self, cache_options options) {
       auto& e = store_result(self, id, std::move(body), now, now + ttl.count(), now);
       body_ptr stored = e.body;
       journal(self, stored_change(id, e), std::move(reply), answer{outcome::stored, nullptr});
-      enforce_bounds(self);
+      enforce_bounds(self, &id);
       send_batch_if_ready(self);
       state.waiting.stored(id, stored);
     },
@@ -135,7 +135,7 @@ cache_actor::behavior_type cache(cache_self self, cache_options options) {
       store_status(self, id, std::move(progress), now, now + ttl.count(), now);
       journal(self, status_change(id, state.progress.at(id)), std::move(reply),
               answer{outcome::noted, nullptr});
-      enforce_bounds(self);
+      enforce_bounds(self, &id);
       send_batch_if_ready(self);
     },
     [=, &counters](caf::delete_atom, const std::string& id, reply_fn& reply) {
@@ -175,9 +175,21 @@ cache_actor::behavior_type cache(cache_self self, cache_options options) {
       bool done = found == req.call_ids.size() || (req.any && found > 0);
       // Until replay is done a missing result may be on its way: ask again then. The wait's
       // own time starts only then.
+      // A held wait's ticket is kept, so that a client leaving meanwhile (wait_gone) is
+      // forgotten rather than waited for after replay.
+      if (!done && state.replaying && req.ticket != 0)
+        state.deferred_tickets.insert(req.ticket);
       if (!done && defer_while_replaying(
-                     self, [self, req, reply] { self->send(self, wait_atom_v, req, reply); },
-                     [&] { reply(wait_answer{outcome::unavailable, {}}); }))
+                     self,
+                     [self, req, reply] {
+                       if (req.ticket != 0 && self->state.deferred_tickets.erase(req.ticket) == 0)
+                         return void(++self->state.counters.waits_abandoned);
+                       self->send(self, wait_atom_v, req, reply);
+                     },
+                     [&] {
+                       state.deferred_tickets.erase(req.ticket);
+                       reply(wait_answer{outcome::unavailable, {}});
+                     }))
         return;
       bool waits = req.timeout > caf::timespan::zero();
       if (done || !waits) {
@@ -216,8 +228,10 @@ cache_actor::behavior_type cache(cache_self self, cache_options options) {
       auto& state = self->state;
       for (uint64_t ticket : tickets) {
         auto it = state.tickets.find(ticket);
-        if (it == state.tickets.end())
-          continue;  // answered already
+        if (it == state.tickets.end()) {
+          state.deferred_tickets.erase(ticket);  // held during replay: dropped when its turn comes
+          continue;  // or answered already
+        }
         counters.waits_abandoned += state.waiting.drop(it->second);
         state.tickets.erase(it);
       }

@@ -63,6 +63,7 @@ struct cache_state {
   // older journaled state.
   bool replaying = false;
   std::vector<std::function<void()>> deferred;
+  std::unordered_set<uint64_t> deferred_tickets;  // of held waits whose client is still there
   std::unordered_set<std::string> changed_while_replaying;
   clock_point replay_started;
 
@@ -87,7 +88,9 @@ void forget_status(cache_self self, const std::string& id);  // if present
 void journal(cache_self self, journal_change change, reply_fn reply = {},
              answer ok = {outcome::stored, nullptr});
 void send_batch_if_ready(cache_self self);  // after every handler that journals
-void enforce_bounds(cache_self self);       // evicts until within max_entries and max_bytes
+// Evicts until within max_entries and max_bytes; never `keep` (the call just stored), even
+// when it expires soonest (replayed results may outlive it after a shorter CACHE_TTL_SECONDS).
+void enforce_bounds(cache_self self, const std::string* keep = nullptr);
 // The journal's records of a change.
 journal_change stored_change(const std::string& id, const entry& e);
 journal_change status_change(const std::string& id, const progress_entry& p);

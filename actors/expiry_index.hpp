@@ -28,6 +28,14 @@ class expiry_index {
   }
   // The entry that expires soonest; the index must not be empty.
   const item& soonest() const { return items_.begin()->second; }
+  // The same, passing over `call_id` (the entry just stored, which stays); the index must hold
+  // another entry.
+  const item& soonest_except(const std::string& call_id) const {
+    auto it = items_.begin();
+    if (*it->second.call_id == call_id)
+      ++it;
+    return it->second;
+  }
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }
 
