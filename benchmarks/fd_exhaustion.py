@@ -44,7 +44,7 @@ def cpu_ticks(pid):
 
 def run(args):
     port = benchlib.free_port()
-    env = dict(os.environ, LOG_LEVEL="warn")
+    env = dict(os.environ, LOG_LEVEL="warn", DATA_DIR=benchlib.scratch_data_dir())
     errors = tempfile.TemporaryFile()
     # prlimit sets the limit and execs the binary: the pid is the service's.
     server = subprocess.Popen(["prlimit", f"--nofile={args.nofile}:{args.nofile}", "--",

@@ -270,7 +270,7 @@ def emit(line, prose):
 
 def run_ours():
     port = benchlib.free_port()
-    env = dict(os.environ, LOG_LEVEL="warn",
+    env = dict(os.environ, LOG_LEVEL="warn", DATA_DIR=benchlib.scratch_data_dir(),
                MAX_WAITERS=str(max(waiters, calls, options.waiting) + 10))
     svc = subprocess.Popen([binary, "--host", "127.0.0.1", "--port", str(port)], env=env,
                            start_new_session=True)

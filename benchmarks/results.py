@@ -10,6 +10,8 @@ One JSON object per line. Known kinds:
    "p50_ms":..,"p99_ms":..,"p999_ms":..,"errors":..,"non2xx":..,"settings":".."}
   {"kind":"command","text":".."}  {"kind":"note","text":".."}  {"kind":"meta",...}
   {"kind":"memory","server":..,"bytes_per_entry":..,...}  {"kind":"scale","get_max_ms":..,...}
+  {"kind":"journal_post_ratio",...}  {"kind":"replay",...}  {"kind":"memory_journal_ratio",...}
+  {"kind":"soak",...} (its series and latencies get tables of their own)
 Any other kind (long_poll, micro, ...) becomes a table of its own with its keys as columns.
 """
 import datetime
@@ -268,7 +270,8 @@ def main():
         elif p99 is not None and p50:
             targets.append([f"(reference) mixed load, {mode}, ours: p99; p99 ÷ p50",
                             f"{p99:.2f} ms; {p99 / p50:.2f}", "not a target"])
-    memory = {r.get("server"): r for r in by_kind.get("memory", [])}
+    memory = {r.get("server"): r for r in by_kind.get("memory", [])
+              if r.get("journal", "off") == "off"}
     mem_ratio = ratio((memory.get("ours") or {}).get("bytes_per_entry"),
                       (memory.get("peer") or {}).get("bytes_per_entry"))
     target("memory (RSS) per stored entry: ours ÷ peer ≤ 0.8", mem_ratio, lambda v: v <= 0.8)
@@ -289,10 +292,57 @@ def main():
     else:
         target("1,000,000 entries stored and expiring: slowest GET ≤ 50 ms", None, None)
 
+    # The journal's targets (issue 12), from journal_post.py, replay.py, memory.py, soak.py.
+    for r in by_kind.get("journal_post_ratio", []):
+        v = r.get("variant")
+        target(f"webhook POST 2 KB, per core, 64 connections ({v}): JOURNAL_FSYNC=always ÷ "
+               "memory only ≥ 0.8", r.get("always_over_memory_only"), lambda x: x >= 0.8)
+        target(f"webhook POST 2 KB, per core, 64 connections ({v}): JOURNAL_FSYNC=always ÷ "
+               "peer ≥ 1.5", r.get("always_over_peer"), lambda x: x >= 1.5)
+    replay = by_kind.get("replay", [])
+    if replay:
+        worst = max(replay, key=lambda r: r.get("exec_to_ready_s") or 0)
+        n = worst.get("results")
+        target(f"replay of {num(n)} results ({worst.get('start')} start): exec to /ready 200 "
+               "< 10 s", worst.get("exec_to_ready_s"),
+               lambda v: v < 10 and isinstance(n, int) and n >= 1_000_000, "{:.2f} s")
+    for r in by_kind.get("memory_journal_ratio", []):
+        target("RSS per stored entry: with the journal ÷ memory only within 1 ± 0.1",
+               r.get("journal_over_memory_only"), lambda v: abs(v - 1) <= 0.1)
+    for r in by_kind.get("soak", []):
+        for series in ("rss", "disk"):
+            target(f"soak ({num(r.get('minutes'))} min at {num(r.get('rate'))} req/s, TTL "
+                   f"{r.get('ttl')} s): {series} slope after the first TTL within ±5 %/min",
+                   (r.get(series) or {}).get("slope_pct_per_min"), lambda v: abs(v) <= 5,
+                   "{:+.2f} %/min")
+
     w("## Targets")
     w("")
     w(table(["target", "measured", "result"], targets))
     w("")
+
+    # The soak's nested results as tables of their own.
+    for r in by_kind.pop("soak", []):
+        w(f"## Soak: {num(r.get('minutes'))} min at {num(r.get('rate'))} req/s, TTL "
+          f"{r.get('ttl')} s, JOURNAL_SEGMENT_MB={r.get('segment_mb')}")
+        w("")
+        w(f"- achieved {num(r.get('achieved_rate'))} req/s; server CPU "
+          f"{num(r.get('server_cpu_share'))} of a core; {num(r.get('records_per_sync'))} "
+          f"records per fdatasync; unexpected statuses: {num(r.get('unexpected') or 'none')}")
+        w(f"- requests by kind and status: {num(r.get('by_kind'))}")
+        w(f"- slopes from {num(r.get('settle_s'))} s on: RSS {num(r.get('rss'))}; disk "
+          f"{num(r.get('disk'))}; entries {num(r.get('entries'))}")
+        w("")
+        w(table(["kind", "n", "p50 ms", "p99 ms", "max ms"],
+                [[k, num(v.get("n")), num(v.get("p50")), num(v.get("p99")), num(v.get("max"))]
+                 for k, v in (r.get("latency_ms") or {}).items()]))
+        w("")
+        w(table(["t (s)", "RSS (MiB)", "disk, du (MB)", "entries", "segments", "removed"],
+                [[num(x.get("t")), num(x.get("rss_kb", 0) / 1024, 1),
+                  num(x.get("du_bytes", 0) / 1e6, 2), num(x.get("entries")),
+                  num(x.get("segments")), num(x.get("segments_removed"))]
+                 for x in r.get("samples", [])]))
+        w("")
 
     # Everything else, each kind as a table with its keys as columns.
     for kind in sorted(by_kind, key=lambda k: (k != "long_poll", k != "memory", k != "scale", k)):

@@ -2,13 +2,16 @@
 # Runs every benchmark and writes benchmarks/RESULTS.md: wrk load scenarios against this service,
 # the Fastify peer (../shared/peers/fastify-seed) and, for cache-hit GETs, a bare Pistache
 # endpoint, first pinned per core (server on CPU 1, wrk on CPU 0) and then unpinned; then the
-# long-poll, memory, scale and micro benchmarks where their scripts exist. Raw measurements go
+# long-poll, memory, scale, journal (journal_post, replay, soak) and micro benchmarks where their
+# scripts exist. Each run of ours journals to a fresh DATA_DIR of its own (JOURNAL_FSYNC=always,
+# the default), removed after it, so that no run replays another's journal. Raw measurements go
 # to benchmarks/results/raw.jsonl (one JSON line each), rendered by benchmarks/results.py.
 #   benchmarks/run_all.sh                          # a few minutes
 #   QUICK=1 benchmarks/run_all.sh                  # 2 s runs, fewer extras
 #   DURATION=10s SCENARIOS="get_hit mix" SKIP_PEER=1 benchmarks/run_all.sh
 # More knobs: PEER_DIR, PORT_BASE, UNPINNED_HTTP_THREADS / UNPINNED_ACTOR_THREADS (ours' settings
-# when unpinned), EXTRAS (which of "long_poll memory scale micro" to run), EXTRA_TIMEOUT (s each).
+# when unpinned), EXTRAS (which of "long_poll memory scale journal_post replay soak micro" to
+# run), EXTRA_TIMEOUT (s each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,10 +28,11 @@ started_utc=$(date -u '+%Y-%m-%d %H:%M UTC')
 quick=${QUICK:-0}
 if [ "$quick" = 1 ]; then
   duration=${DURATION:-2s}
-  extras=${EXTRAS:-memory scale micro}  # long_poll holds 10,000 waiters: left out of quick runs
+  # long_poll holds 10,000 waiters: left out of quick runs; the journal ones run short forms.
+  extras=${EXTRAS:-memory scale journal_post replay soak micro}
 else
   duration=${DURATION:-5s}
-  extras=${EXTRAS:-long_poll memory scale micro}
+  extras=${EXTRAS:-long_poll memory scale journal_post replay soak micro}
 fi
 scenarios=${SCENARIOS:-get_hit get_miss post_2k post_48k mix}
 peer_dir=${PEER_DIR:-../shared/peers/fastify-seed}
@@ -56,7 +60,7 @@ note() {
 }
 command_line() { echo "{\"kind\":\"command\",\"text\":$(json_str "$1")}" >>"$raw"; }
 if [ "$quick" = 1 ] && [ -z "${EXTRAS+set}" ]; then
-  note "QUICK=1: $duration load runs; long_poll left out, memory with 20,000 entries"
+  note "QUICK=1: $duration load runs; long_poll left out, memory with 20,000 entries; journal_post tuned settings only, replay of 100,000 results, soak of 1 minute at TTL 20 s"
 fi
 
 echo "== dependencies and build" >&2
@@ -121,14 +125,16 @@ run() {
     pin_server=(taskset -c 1) pin_wrk=(taskset -c 0) wrk_threads=1
   fi
   next_port
-  local http_threads=1 actor_threads=1
+  local http_threads=1 actor_threads=1 data_dir=""
   [ "$mode" = unpinned ] && http_threads=$unpinned_http actor_threads=$unpinned_actor
   case $server in
     ours)
+      # Without a DATA_DIR of its own it would journal to ./data, replaying the runs before it.
+      data_dir=$(mktemp -d "${TMPDIR:-/tmp}/vapi-bench-data-XXXXXX")
       env LOG_LEVEL=warn HTTP_THREADS=$http_threads ACTOR_THREADS=$actor_threads \
-        "${pin_server[@]}" build/vapi-cache --host 127.0.0.1 --port "$port" \
+        DATA_DIR="$data_dir" "${pin_server[@]}" build/vapi-cache --host 127.0.0.1 --port "$port" \
         >"$out/server.log" 2>&1 &
-      settings="HTTP_THREADS=$http_threads ACTOR_THREADS=$actor_threads LOG_LEVEL=warn" ;;
+      settings="HTTP_THREADS=$http_threads ACTOR_THREADS=$actor_threads LOG_LEVEL=warn, a fresh DATA_DIR (JOURNAL_FSYNC=always)" ;;
     peer)
       env PORT="$port" "${pin_server[@]}" "$peer_dir/start.sh" >"$out/server.log" 2>&1 &
       settings="fastify-seed, one node process" ;;
@@ -144,6 +150,7 @@ run() {
   # The peer may run npm ci on its first start.
   if ! wait_up "$pid" "$port" $([ "$server" = peer ] && echo 120 || echo 15); then
     stop "$pid"
+    [ -n "$data_dir" ] && rm -rf "$data_dir"
     note "$server did not start for $scenario ($mode): $(tail -c 300 "$out/server.log" | tr '\n' ' ')"
     return 1
   fi
@@ -158,6 +165,7 @@ run() {
   result=$("${pin_wrk[@]}" wrk -t"$wrk_threads" -c64 -d"$duration" --latency \
            -s "$(script_for "$scenario")" "http://127.0.0.1:$port" 2>&1) || true
   stop "$pid"
+  [ -n "$data_dir" ] && rm -rf "$data_dir"
   settings="wrk -t$wrk_threads -c64 -d$duration$([ "$mode" = pinned ] && echo ', server on CPU 1, wrk on CPU 0'); $settings"
   local line
   if ! line=$(awk -v scenario="$scenario" -v server="$server" -v mode="$mode" -v settings="$settings" '
@@ -178,8 +186,8 @@ run() {
 }
 
 # Servers and wrk as run above, for the record.
-command_line "env LOG_LEVEL=warn HTTP_THREADS=1 ACTOR_THREADS=1 taskset -c 1 build/vapi-cache --host 127.0.0.1 --port <port>   # pinned"
-command_line "env LOG_LEVEL=warn HTTP_THREADS=$unpinned_http ACTOR_THREADS=$unpinned_actor build/vapi-cache --host 127.0.0.1 --port <port>   # unpinned"
+command_line "env LOG_LEVEL=warn HTTP_THREADS=1 ACTOR_THREADS=1 DATA_DIR=<fresh dir> taskset -c 1 build/vapi-cache --host 127.0.0.1 --port <port>   # pinned"
+command_line "env LOG_LEVEL=warn HTTP_THREADS=$unpinned_http ACTOR_THREADS=$unpinned_actor DATA_DIR=<fresh dir> build/vapi-cache --host 127.0.0.1 --port <port>   # unpinned"
 [ "$have_peer" = 1 ] && command_line "env PORT=<port> [taskset -c 1] $peer_dir/start.sh"
 command_line "taskset -c 1 build/benchmarks/bare_pistache --port <port> --threads 1 --body <GET body of bench-5000 from ours>"
 command_line "python3 benchmarks/preload.py <port> $preload_ids   # before get_hit, get_miss, mix (ours, peer)"
@@ -219,14 +227,28 @@ extra() {
 
 for name in $extras; do
   case $name in
-    long_poll | memory | scale)
+    long_poll | memory | scale | journal_post | replay | soak)
       if [ ! -f "benchmarks/$name.py" ]; then
         note "benchmarks/$name.py not present; $name skipped"
         continue
       fi
       args=(--json)
-      [ "$name" = memory ] && [ "$quick" = 1 ] && args+=(--entries 20000)
-      [ "$name" = memory ] && [ "$have_peer" = 0 ] && args+=(--server ours)
+      case $name in
+        memory)
+          # Ours memory only and with a journal (bytes per entry, both ways), and the peer.
+          args+=(--journal both)
+          [ "$quick" = 1 ] && args+=(--entries 20000)
+          [ "$have_peer" = 0 ] && args+=(--server ours) ;;
+        journal_post)
+          # 2 KB webhooks per core: memory only, JOURNAL_FSYNC=always / everysec / no, the peer.
+          args+=(--duration "$duration")
+          [ "$quick" = 1 ] && args+=(--no-defaults)
+          [ "$have_peer" = 0 ] && args+=(--skip-peer) ;;
+        replay)  # a journal of 1,000,000 ~2 KB results (100,000 when QUICK) read back at start
+          [ "$quick" = 1 ] && args+=(--results 100000) ;;
+        soak)  # mixed load at a fixed rate; RSS and disk use must stay flat
+          if [ "$quick" = 1 ]; then args+=(--minutes 1 --ttl 20); else args+=(--minutes 3); fi ;;
+      esac
       extra "$name" python3 "benchmarks/$name.py" "${args[@]}" ;;
     micro)
       if [ ! -x build/benchmarks/micro_benchmarks ]; then

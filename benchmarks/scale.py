@@ -136,28 +136,7 @@ def probe_child(port, ttl):
 # ---- the parent ----
 
 def cache_entries(port):
-    return int(float(metric_line(get_body(port, "/metrics", 10), b"vapi_cache_entries")))
-
-
-def get_body(port, path, timeout):
-    """One GET on its own connection, read by Content-Length (the service answers
-    Connection: close but leaves closing to the client)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(b"GET %s HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n" % path.encode())
-        data = b""
-        while True:
-            end = data.find(b"\r\n\r\n")
-            if end >= 0:
-                head = data[:end].lower()
-                at = head.find(b"content-length:")
-                line_end = head.find(b"\r\n", at)
-                length = int(head[at + 15:line_end if line_end >= 0 else None])
-                if len(data) >= end + 4 + length:
-                    return data[end + 4:end + 4 + length]
-            chunk = s.recv(1 << 16)
-            if not chunk:
-                raise RuntimeError(f"connection closed before the answer to GET {path}")
-            data += chunk
+    return int(float(metric_line(benchlib.get_body(port, "/metrics", 10), b"vapi_cache_entries")))
 
 
 def metric_line(data, name):
@@ -181,7 +160,8 @@ def summary(latencies):
 
 def run(args):
     port = benchlib.free_port()
-    env = dict(os.environ, LOG_LEVEL="warn", CACHE_TTL_SECONDS=str(args.ttl))
+    env = dict(os.environ, LOG_LEVEL="warn", CACHE_TTL_SECONDS=str(args.ttl),
+               DATA_DIR=benchlib.scratch_data_dir())
     if args.http_threads is not None:
         env["HTTP_THREADS"] = str(args.http_threads)
     if args.actor_threads is not None:
@@ -208,7 +188,7 @@ def run(args):
         stats_ms = None
         if args.stats_check:  # one full stats page at peak: how long does it hold the actor?
             t0 = time.monotonic()
-            get_body(port, "/api/v1/vapi/cache/stats?limit=0", 60)
+            benchlib.get_body(port, "/api/v1/vapi/cache/stats?limit=0", 60)
             stats_ms = round((time.monotonic() - t0) * 1000, 2)
 
         sizes = []

@@ -65,7 +65,8 @@ def post(port, request):
 
 def run(args):
     port = benchlib.free_port()
-    env = dict(os.environ, MAX_BODY_BYTES="16777216", LOG_LEVEL="warn")
+    env = dict(os.environ, MAX_BODY_BYTES="16777216", LOG_LEVEL="warn",
+               DATA_DIR=benchlib.scratch_data_dir())
     errors = tempfile.TemporaryFile()
     server = subprocess.Popen([args.binary, "--host", "127.0.0.1", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True)
