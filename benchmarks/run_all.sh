@@ -233,6 +233,9 @@ for name in $extras; do
         continue
       fi
       args=(--json)
+      # The journal ones wait for a quiet machine before each server run: briefly here, since
+      # this script runs one thing at a time and EXTRA_TIMEOUT bounds each.
+      case $name in journal_post | replay | soak) args+=(--wait-quiet 10) ;; esac
       case $name in
         memory)
           # Ours memory only and with a journal (bytes per entry, both ways), and the peer.
