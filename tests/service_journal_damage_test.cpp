@@ -27,6 +27,7 @@
 #include "tests/support/payloads.hpp"
 #include "tests/support/service_api.hpp"
 #include "tests/support/service_probe.hpp"
+#include "tests/support/journal_dir.hpp"
 #include "tests/support/service_process.hpp"
 
 namespace {
@@ -41,29 +42,8 @@ using clock_type = std::chrono::steady_clock;
 using env_map = std::map<std::string, std::string>;
 namespace fs = std::filesystem;
 
-// A journal directory that outlives the service processes started on it; removed at the end.
-struct data_dir {
-  std::string path = test_support::make_temp_dir("vapi-cache-journal");
-  data_dir() = default;
-  data_dir(const data_dir&) = delete;
-  ~data_dir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  env_map env(env_map more = {}) const {
-    more["DATA_DIR"] = path;
-    return more;
-  }
-  // The segment files (<16 hex digits>.vcj), oldest first.
-  std::vector<std::string> segments() const {
-    std::vector<std::string> out;
-    for (const auto& f : fs::directory_iterator(path))
-      if (f.path().extension() == ".vcj")
-        out.push_back(f.path().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-};
+using test_support::data_dir;
+using test_support::events;
 
 std::string report(const std::string& id) {
   json j = json::parse(test_support::read_payload("real_report.json"));
@@ -84,14 +64,6 @@ std::string big_report(const std::string& id, size_t size) {
                 {"artifact", {{"transcript", text}}},
                 {"call", {{"id", id}}}}}}
     .dump();
-}
-
-std::vector<json> events(const service_process& svc, const std::string& name) {
-  std::vector<json> out;
-  for (const auto& line : svc.log_lines())
-    if (auto j = json::parse(line, nullptr, false); j.is_object() && j.value("event", "") == name)
-      out.push_back(j);
-  return out;
 }
 
 // Stores each id's report and returns what GET serves for it.

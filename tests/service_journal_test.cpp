@@ -26,6 +26,7 @@
 #include "tests/support/payloads.hpp"
 #include "tests/support/service_api.hpp"
 #include "tests/support/service_probe.hpp"
+#include "tests/support/journal_dir.hpp"
 #include "tests/support/service_process.hpp"
 
 namespace {
@@ -41,20 +42,8 @@ using test_support::webhook;
 using clock_type = std::chrono::steady_clock;
 using env_map = std::map<std::string, std::string>;
 
-// A journal directory that outlives the service processes started on it; removed at the end.
-struct data_dir {
-  std::string path = test_support::make_temp_dir("vapi-cache-journal");
-  data_dir() = default;
-  data_dir(const data_dir&) = delete;
-  ~data_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  env_map env(env_map more = {}) const {
-    more["DATA_DIR"] = path;
-    return more;
-  }
-};
+using test_support::data_dir;
+using test_support::events;
 
 // The example end-of-call reports, each sent under call ids of the test's choosing.
 const std::vector<json>& examples() {
@@ -77,15 +66,6 @@ std::string example_report(const std::string& id, size_t example) {
 int64_t epoch_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// Every log line of `svc` with "event": `name`.
-std::vector<json> events(const service_process& svc, const std::string& name) {
-  std::vector<json> out;
-  for (const auto& line : svc.log_lines())
-    if (auto j = json::parse(line, nullptr, false); j.is_object() && j.value("event", "") == name)
-      out.push_back(j);
-  return out;
 }
 
 // Polls GET /ready until 200 (false if not within `limit`); `saw_503` tells whether a 503
