@@ -148,6 +148,8 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
                               {"httpThreads", s.http_threads},
                               {"maxConnections", max_connections},
                               {"actorThreads", s.actor_threads},
+                              {"cpus", s.cpus.count},
+                              {"cpusFrom", s.cpus.reason},
                               {"threadScheduling", s.batch_scheduling ? "batch" : "normal"},
                               {"webhookAuth", !s.webhook_secret.empty() ||
                                                 !s.webhook_hmac_secret.empty()},

@@ -8,7 +8,6 @@
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <thread>
 
 namespace config {
 namespace {
@@ -71,8 +70,9 @@ std::optional<uint64_t> parse_uint(const std::string& text, uint64_t min, uint64
   return v;
 }
 
-unsigned resolve_threads(uint64_t n) {
-  return n != 0 ? static_cast<unsigned>(n) : std::max(1u, std::thread::hardware_concurrency());
+// 0: one per CPU the process may use (its affinity mask and cgroup quota), not per CPU of the host.
+unsigned resolve_threads(uint64_t n, const settings& s) {
+  return n != 0 ? static_cast<unsigned>(n) : std::max(1u, s.cpus.count);
 }
 
 // One converter per setting: stores the value or returns what is wrong with it.
@@ -128,9 +128,11 @@ const std::map<std::string, converter>& converters() {
        s.max_body_bytes = v;
      })},
     {"HTTP_THREADS",
-     whole_number(0, 256, [](settings& s, uint64_t v) { s.http_threads = resolve_threads(v); })},
+     whole_number(0, 256,
+                  [](settings& s, uint64_t v) { s.http_threads = resolve_threads(v, s); })},
     {"ACTOR_THREADS",
-     whole_number(0, 256, [](settings& s, uint64_t v) { s.actor_threads = resolve_threads(v); })},
+     whole_number(0, 256,
+                  [](settings& s, uint64_t v) { s.actor_threads = resolve_threads(v, s); })},
     {"LOG_LEVEL",
      [](const std::string& text, settings& s) -> std::optional<std::string> {
        static const char* levels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
@@ -306,6 +308,7 @@ load_result load(const std::vector<std::string>& args, const env_lookup& env,
     raw[name] = {value, flag_of(name)};
 
   settings s;
+  s.cpus = detect();  // before the converters: HTTP_THREADS=0 and ACTOR_THREADS=0 read it
   for (const auto& [name, value] : raw)
     if (auto problem = converters().at(name)(value.value, s))
       return fail("invalid " + name + " \"" + value.value + "\" (from " + value.source +

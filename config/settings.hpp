@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "config/cpu_budget.hpp"
+
 namespace config {
 
 // config/defaults.conf, compiled in (see CMakeLists.txt): every setting, its default and help.
@@ -22,6 +24,7 @@ struct settings {
   std::size_t max_body_bytes = 0;
   unsigned http_threads = 0;   // resolved: never 0 after load()
   unsigned actor_threads = 0;  // resolved: never 0 after load()
+  cpu_budget cpus;             // what a 0 above resolves to, detected by load()
   std::string log_level;
   bool batch_scheduling = true;  // SCHED_BATCH for every thread
   std::chrono::seconds shutdown_delay{0};  // /ready is 503 before requests are refused
@@ -64,7 +67,8 @@ struct load_result {
 using env_lookup = std::function<const char*(const char* name)>;
 
 // Reads the layers in order and validates the result. `args` excludes the program name.
-// A --config/CONFIG_FILE file is read from disk; everything else is pure.
+// A --config/CONFIG_FILE file is read from disk, and the CPU budget detected (config/cpu_budget);
+// everything else is pure.
 load_result load(const std::vector<std::string>& args, const env_lookup& env,
                  const std::string& defaults = defaults_text);
 

@@ -1,6 +1,7 @@
 // Tests config/settings.cpp: the layers (defaults < --config file < environment < flags), --help,
 // and exit code 2 with a message naming the setting and its source for every bad input.
 #include "config/settings.hpp"
+#include "config/cpu_budget.hpp"
 
 #include <gtest/gtest.h>
 
@@ -13,7 +14,6 @@
 #include <map>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -84,7 +84,8 @@ std::string defaults_with(const std::string& name, const std::string& replacemen
   return out;
 }
 
-unsigned resolved_cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+// What HTTP_THREADS=0 resolves to: the CPUs this process may use, not the host's.
+unsigned resolved_cores() { return config::detect().count; }
 
 // Asserts a refusal: exit code 2, no values, and an output that mentions every `parts`.
 void expect_refused(const config::load_result& r, const std::vector<std::string>& parts) {
