@@ -97,7 +97,7 @@ cache_actor::behavior_type cache(cache_self self, cache_options options) {
       auto& e = store_result(self, id, std::move(body), now, now + ttl.count(), now);
       body_ptr stored = e.body;
       journal(self, stored_change(id, e), std::move(reply), answer{outcome::stored, nullptr});
-      enforce_bounds(self, &id);
+      enforce_bounds(self, [&id](const std::string& other) { return other == id; });
       send_batch_if_ready(self);
       state.waiting.stored(id, stored);
     },
@@ -135,7 +135,7 @@ cache_actor::behavior_type cache(cache_self self, cache_options options) {
       store_status(self, id, std::move(progress), now, now + ttl.count(), now);
       journal(self, status_change(id, state.progress.at(id)), std::move(reply),
               answer{outcome::noted, nullptr});
-      enforce_bounds(self, &id);
+      enforce_bounds(self, [&id](const std::string& other) { return other == id; });
       send_batch_if_ready(self);
     },
     [=, &counters](caf::delete_atom, const std::string& id, reply_fn& reply) {

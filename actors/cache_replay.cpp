@@ -70,7 +70,11 @@ void apply_replay(cache_self self, replay_chunk& chunk) {
     store_status(self, r.call_id, call_progress{std::move(r.status), std::move(r.ended_reason)},
                  r.at_ms, r.expires_at_ms, now);
   }
-  enforce_bounds(self);  // MAX_ENTRIES or MAX_MEMORY_MB may be lower than before the restart
+  // MAX_ENTRIES or MAX_MEMORY_MB may be lower than before the restart. What a webhook stored
+  // during replay is newer than anything replayed: a replayed entry goes first.
+  enforce_bounds(self, [&st](const std::string& id) {
+    return st.changed_while_replaying.count(id) != 0;
+  });
   send_batch_if_ready(self);
   if (!chunk.last) {
     self->send(st.journal, replay_atom_v);

@@ -90,7 +90,8 @@ void journal(cache_self self, journal_change change, reply_fn reply = {},
 void send_batch_if_ready(cache_self self);  // after every handler that journals
 // Evicts until within max_entries and max_bytes; never `keep` (the call just stored), even
 // when it expires soonest (replayed results may outlive it after a shorter CACHE_TTL_SECONDS).
-void enforce_bounds(cache_self self, const std::string* keep = nullptr);
+// Evicts the entries expiring soonest, except those `keep` says stay, until both bounds hold.
+void enforce_bounds(cache_self self, const std::function<bool(const std::string&)>& keep);
 // The journal's records of a change.
 journal_change stored_change(const std::string& id, const entry& e);
 journal_change status_change(const std::string& id, const progress_entry& p);

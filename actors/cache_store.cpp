@@ -175,7 +175,7 @@ void finish_closing(cache_self self) {
           [promise](caf::error&) mutable { promise.deliver(false); });
 }
 
-void enforce_bounds(cache_self self, const std::string* keep) {
+void enforce_bounds(cache_self self, const std::function<bool(const std::string&)>& keep) {
   auto& st = self->state;
   const auto& o = st.options;
   // The newest entry always stays: start-up refuses a MAX_MEMORY_MB that cannot hold one.
@@ -183,7 +183,10 @@ void enforce_bounds(cache_self self, const std::string* keep) {
     bool too_many = st.entries.size() + st.progress.size() > o.max_entries;
     if (!too_many && st.accounted_bytes <= o.max_bytes)
       return;
-    auto soonest = keep ? st.by_expiry.soonest_except(*keep) : st.by_expiry.soonest();
+    const auto* found = st.by_expiry.soonest_except(keep);
+    if (!found)
+      return;  // all of them stay (more changes during replay than the bound holds)
+    auto soonest = *found;
     std::string id = *soonest.call_id;
     if (soonest.status)
       forget_status(self, id);

@@ -28,13 +28,15 @@ class expiry_index {
   }
   // The entry that expires soonest; the index must not be empty.
   const item& soonest() const { return items_.begin()->second; }
-  // The same, passing over `call_id` (the entry just stored, which stays); the index must hold
-  // another entry.
-  const item& soonest_except(const std::string& call_id) const {
-    auto it = items_.begin();
-    if (*it->second.call_id == call_id)
-      ++it;
-    return it->second;
+  // The same, passing over the entries `keep` says stay (the entry just stored; during replay,
+  // those a webhook or delete changed meanwhile); nullptr if every entry stays. Costs one step
+  // per entry passed over.
+  template <class Keep>
+  const item* soonest_except(const Keep& keep) const {
+    for (const auto& [when, it] : items_)
+      if (!keep(*it.call_id))
+        return &it;
+    return nullptr;
   }
   size_t size() const { return items_.size(); }
   bool empty() const { return items_.empty(); }

@@ -142,7 +142,8 @@ void read_back(journal_self self, std::unique_ptr<journal::directory> dir,
       std::move(dir), opts.segment_bytes, [&](journal::record&& r) {
         ++st.records_read;
         replayer.apply(std::move(r));
-      });
+      },
+      opts.preallocate_bytes);
   } catch (const std::exception& e) {  // the directory cannot be listed: serve from memory
     logging::error("journal_unreadable", {{"dataDir", path}, {"reason", e.what()}});
     note_failure(st, e.what());

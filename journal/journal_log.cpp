@@ -11,8 +11,8 @@ int64_t expiry_of(const record& r) {
 }
 
 journal_log::journal_log(std::unique_ptr<directory> dir, size_t segment_bytes,
-                         const record_sink& sink)
-  : dir_(std::move(dir)), segment_bytes_(segment_bytes) {
+                         const record_sink& sink, size_t preallocate_bytes)
+  : dir_(std::move(dir)), segment_bytes_(segment_bytes), preallocate_bytes_(preallocate_bytes) {
   load(sink);
 }
 
@@ -29,7 +29,8 @@ void journal_log::load(const record_sink& sink) {
     auto header = check_segment_header(bytes);
     if (header.status != header_status::ok) {
       static const char* why[] = {"", "too short for a header", "not a journal",
-                                  "header checksum does not match", "written by a newer version"};
+                                  "header checksum does not match",
+                                  "written by an unsupported version"};
       report_.problems.push_back(
         {f.path, 0, 0, std::string(why[static_cast<int>(header.status)]) + ": skipped"});
       continue;
@@ -51,24 +52,27 @@ void journal_log::load(const record_sink& sink) {
     ++report_.segments;
     report_.bytes += found.valid_end;
     next_sequence_ = std::max(next_sequence_, f.first_sequence + found.records.size() + 1);
-    segments_.push_back({f.path, f.first_sequence, found.valid_end, latest});
     if (found.torn_tail)  // cut now, so that whatever is appended next follows whole records
-      segment_writer::reopen(f.path, found.valid_end);
+      segment_writer::reopen(f.path, found.valid_end, true);
+    size_t on_disk = found.torn_tail ? found.valid_end : bytes.size();
+    segments_.push_back({f.path, f.first_sequence, found.valid_end, on_disk, latest});
   }
   if (!segments_.empty() && segments_.back().size < segment_bytes_)
-    writer_.emplace(segment_writer::reopen(segments_.back().path, segments_.back().size));
+    writer_.emplace(
+      segment_writer::reopen(segments_.back().path, segments_.back().size, false, ahead()));
 }
 
 void journal_log::start_segment() {
-  segments_.push_back({dir_->segment_path(next_sequence_), next_sequence_, 0, 0});
+  segments_.push_back({dir_->segment_path(next_sequence_), next_sequence_, 0, 0, 0});
   try {
-    writer_.emplace(segments_.back().path, encode_segment_header());
+    writer_.emplace(segments_.back().path, encode_segment_header(), ahead());
   } catch (...) {
     segments_.pop_back();
     writer_.reset();
     throw;
   }
   segments_.back().size = writer_->size();
+  segments_.back().on_disk = writer_->allocated();
   dir_->sync();  // the new file's name is as durable as the records about to go into it
 }
 
@@ -77,9 +81,15 @@ void journal_log::append(std::string_view records, int64_t latest_expiry_ms) {
     writer_.reset();
     start_segment();
   }
-  writer_->append(records);
   auto& current = segments_.back();
+  try {
+    writer_->append(records);
+  } catch (...) {
+    current.on_disk = writer_->allocated();  // a failed write gives up the space ahead
+    throw;
+  }
   current.size = writer_->size();
+  current.on_disk = writer_->allocated();
   current.latest_expiry_ms = std::max(current.latest_expiry_ms, latest_expiry_ms);
   ++next_sequence_;  // a later segment's name sorts after this one's
 }
@@ -103,7 +113,7 @@ size_t journal_log::retire(int64_t now_ms) {
 size_t journal_log::disk_bytes() const {
   size_t n = 0;
   for (const auto& s : segments_)
-    n += s.size;
+    n += s.on_disk;
   return n;
 }
 

@@ -5,6 +5,7 @@
 // (a detached actor), which nothing else touches.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -45,7 +46,10 @@ class journal_log {
     : journal_log(std::make_unique<directory>(dir), segment_bytes, {}) {}
   // Reads an already locked directory (the service locks it at start, before its journal's
   // thread reads it); records go to `sink`, or into the report's records when it is empty.
-  journal_log(std::unique_ptr<directory> dir, size_t segment_bytes, const record_sink& sink);
+  // The segment being written is filled with zeros `preallocate_bytes` at a time ahead of its
+  // records (see preallocation; 0: never).
+  journal_log(std::unique_ptr<directory> dir, size_t segment_bytes, const record_sink& sink,
+              size_t preallocate_bytes = 0);
 
   // What was read at open (moved out once).
   load_report take_report() { return std::move(report_); }
@@ -58,20 +62,25 @@ class journal_log {
   size_t retire(int64_t now_ms);
 
   size_t segment_count() const { return segments_.size(); }
-  size_t disk_bytes() const;
+  size_t disk_bytes() const;  // the segments' file sizes, preallocated space included
 
  private:
   struct segment {
     std::string path;
     uint64_t first_sequence;
-    size_t size;
+    size_t size;     // the end of its records
+    size_t on_disk;  // its file's size
     int64_t latest_expiry_ms;
   };
   void load(const record_sink& sink);
   void start_segment();
+  preallocation ahead() const {
+    return {std::min(preallocate_bytes_, segment_bytes_), segment_bytes_};
+  }
 
   std::unique_ptr<directory> dir_;
   size_t segment_bytes_;
+  size_t preallocate_bytes_;
   load_report report_;
   std::vector<segment> segments_;  // oldest first; the last is the one written
   std::optional<segment_writer> writer_;

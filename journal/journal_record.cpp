@@ -135,7 +135,8 @@ header_check check_segment_header(std::string_view file_start) {
   if (crc_of(file_start.substr(0, 12)) != get(file_start, 12, 4))
     return {header_status::bad_checksum};
   auto version = static_cast<uint16_t>(get(file_start, 8, 2));
-  if (version != journal_version) return {header_status::unsupported_version, version};
+  if (version < oldest_journal_version || version > journal_version)
+    return {header_status::unsupported_version, version};
   return {header_status::ok, version};
 }
 
@@ -199,6 +200,8 @@ scan_result scan(std::string_view data, size_t offset) {
       result.valid_end = pos;
       continue;
     }
+    if (data.find_first_not_of('\0', pos) == std::string_view::npos)
+      break;  // preallocated zeros: the records end here
     // Resynchronize: the next marker at which a whole valid record starts.
     size_t next = pos + 1;
     bool found = false;

@@ -2,7 +2,7 @@
 // (checksums, torn tails, damaged stretches). Pure: no I/O; any thread.
 //
 // All integers are little-endian and handled byte by byte. A segment starts with
-//   "VCJOURNL" | u16 version = 1 | u16 reserved = 0 | u32 crc32 of the 12 bytes before it
+//   "VCJOURNL" | u16 version = 2 | u16 reserved = 0 | u32 crc32 of the 12 bytes before it
 // and each record is
 //   u32 marker 0x4A524356 ("VCRJ") | u32 body_length | u32 crc32(body_length bytes + body) | body
 // where body = u8 type + payload (strings: u16 or u32 length, then the bytes):
@@ -11,6 +11,8 @@
 //   deleted (2): call_id, i64 at_ms
 //   status  (3): call_id, i64 at_ms, i64 expires_at_ms, status, ended_reason
 //   evicted (4): call_id, i64 at_ms
+// Version 2 files may end in zeros after the last record: space the writer filled ahead of its
+// records (preallocation), not a torn tail. Version 1 (no such space) is read the same way.
 #pragma once
 
 #include <cstddef>
@@ -22,7 +24,8 @@
 namespace journal {
 
 inline constexpr size_t segment_header_size = 16;
-inline constexpr uint16_t journal_version = 1;
+inline constexpr uint16_t journal_version = 2;
+inline constexpr uint16_t oldest_journal_version = 1;  // still read
 inline constexpr size_t record_header_size = 12;  // marker, body_length, crc
 inline constexpr uint32_t record_marker = 0x4A524356;
 // The largest body_length a reader accepts (and a writer produces): a record's length field
@@ -70,7 +73,8 @@ struct damage {
 struct scan_result {
   std::vector<record> records;  // in file order
   size_t valid_end = 0;         // just past the last good record: where a writer truncates to
-  bool torn_tail = false;       // bytes after valid_end that are no record (a cut-off write)
+  bool torn_tail = false;       // bytes after valid_end that are no record (a cut-off write);
+                                // zeros alone are preallocated space, not a torn tail
   std::vector<damage> damaged;  // bad stretches skipped because a valid record follows them
 };
 // Walks records from `offset` to the end of `data` (for a whole file, pass segment_header_size:

@@ -112,8 +112,10 @@ void directory::sync() const {
     throw failure("cannot sync", path_, err);
 }
 
-segment_writer::segment_writer(const std::string& path, std::string_view header) : path_(path) {
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0640);
+segment_writer::segment_writer(const std::string& path, std::string_view header,
+                               preallocation pre)
+  : path_(path), pre_(pre) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
   if (fd_ < 0)
     throw failure("cannot create", path);
   try {
@@ -125,40 +127,84 @@ segment_writer::segment_writer(const std::string& path, std::string_view header)
   }
 }
 
-segment_writer segment_writer::reopen(const std::string& path, size_t valid_end) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+segment_writer segment_writer::reopen(const std::string& path, size_t valid_end, bool cut,
+                                      preallocation pre) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     throw failure("cannot open", path);
-  if (::ftruncate(fd, static_cast<off_t>(valid_end)) != 0) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw failure("cannot open", path, err);
+  }
+  size_t allocated = std::max(valid_end, static_cast<size_t>(st.st_size));
+  if (cut && ::ftruncate(fd, static_cast<off_t>(valid_end)) != 0) {
     int err = errno;
     ::close(fd);
     throw failure("cannot cut the torn tail of", path, err);
   }
-  return segment_writer(path, fd, valid_end);
+  return segment_writer(path, fd, valid_end, cut ? valid_end : allocated, pre);
 }
 
 segment_writer::segment_writer(segment_writer&& other) noexcept
-  : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)), size_(other.size_) {}
+  : path_(std::move(other.path_)),
+    fd_(std::exchange(other.fd_, -1)),
+    size_(other.size_),
+    allocated_(other.allocated_),
+    pre_(other.pre_) {}
 
 segment_writer::~segment_writer() {
   if (fd_ >= 0)
     ::close(fd_);
 }
 
-void segment_writer::append(std::string_view bytes) {
+void segment_writer::write_at(std::string_view bytes, size_t offset) {
   size_t done = 0;
   while (done < bytes.size()) {
-    ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    ssize_t n = ::pwrite(fd_, bytes.data() + done, bytes.size() - done,
+                         static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR)
       continue;
-    if (n <= 0) {
-      int err = n < 0 ? errno : ENOSPC;
-      [[maybe_unused]] int cut = ::ftruncate(fd_, static_cast<off_t>(size_));  // no half record
-      throw failure("cannot write", path_, err);
-    }
+    if (n <= 0)
+      throw failure("cannot write", path_, n < 0 ? errno : ENOSPC);
     done += static_cast<size_t>(n);
   }
+}
+
+void segment_writer::cut_back() {
+  if (::ftruncate(fd_, static_cast<off_t>(size_)) == 0)  // no half record, no stray zeros
+    allocated_ = size_;
+}
+
+void segment_writer::extend(size_t needed) {
+  // To the next multiple of the chunk (whole pages at the service's chunk), not past the limit.
+  size_t next = (allocated_ / pre_.chunk + 1) * pre_.chunk;
+  size_t target = std::max(needed, std::min(next, pre_.limit));
+  static const std::string zeros(size_t(1) << 16, '\0');
+  try {
+    for (size_t at = allocated_; at < target; at += zeros.size())
+      write_at(std::string_view(zeros).substr(0, std::min(zeros.size(), target - at)), at);
+    if (::fdatasync(fd_) != 0)  // the new size is on disk: later syncs write only data
+      throw failure("cannot sync", path_);
+  } catch (...) {
+    cut_back();
+    throw;
+  }
+  allocated_ = target;
+}
+
+void segment_writer::append(std::string_view bytes) {
+  try {
+    if (pre_.chunk > 0 && size_ + bytes.size() > allocated_)
+      extend(size_ + bytes.size());
+    write_at(bytes, size_);
+  } catch (...) {
+    cut_back();
+    throw;
+  }
   size_ += bytes.size();
+  allocated_ = std::max(allocated_, size_);
 }
 
 void segment_writer::sync() {

@@ -50,13 +50,26 @@ class directory {
   int lock_fd_ = -1;
 };
 
-// Appends to one segment. A new segment starts with the segment header.
+// How far ahead of its records a segment's file is filled with zeros (and synced), so that
+// the fdatasync after each batch overwrites allocated blocks and writes no metadata (the file's
+// size does not change): PostgreSQL's wal_init_zero. `chunk` 0: no preallocation. A segment is
+// never preallocated past `limit` (its size), except by a record longer than that.
+struct preallocation {
+  size_t chunk = 0;
+  size_t limit = 0;
+};
+
+// Writes one segment: records at the end of what was written (not O_APPEND: the file may hold
+// preallocated zeros after them). A new segment starts with the segment header.
 class segment_writer {
  public:
   // Creates `path` (it must not exist) and writes `header` to it.
-  segment_writer(const std::string& path, std::string_view header);
-  // Reopens an existing segment for appending after cutting it to `valid_end` (a torn tail).
-  static segment_writer reopen(const std::string& path, size_t valid_end);
+  segment_writer(const std::string& path, std::string_view header, preallocation pre = {});
+  // Reopens an existing segment whose records end at `valid_end`, to write after them. With
+  // `cut` (a torn tail) the file is truncated there; otherwise what follows is kept as
+  // preallocated space (the caller checked it is all zeros).
+  static segment_writer reopen(const std::string& path, size_t valid_end, bool cut,
+                               preallocation pre = {});
   ~segment_writer();
   segment_writer(segment_writer&& other) noexcept;
   segment_writer& operator=(segment_writer&&) = delete;
@@ -65,15 +78,21 @@ class segment_writer {
   // failed append is cut off again, so the segment never keeps half a record.
   void append(std::string_view bytes);
   void sync();  // fdatasync; throws file_error
-  size_t size() const { return size_; }
+  size_t size() const { return size_; }            // the end of the records
+  size_t allocated() const { return allocated_; }  // the file's size: records and zeros
   const std::string& path() const { return path_; }
 
  private:
-  segment_writer(std::string path, int fd, size_t size)
-    : path_(std::move(path)), fd_(fd), size_(size) {}
+  segment_writer(std::string path, int fd, size_t size, size_t allocated, preallocation pre)
+    : path_(std::move(path)), fd_(fd), size_(size), allocated_(allocated), pre_(pre) {}
+  void write_at(std::string_view bytes, size_t offset);
+  void extend(size_t needed);  // zeros up to at least `needed`, synced
+  void cut_back();             // truncates to size_ after a failed write
   std::string path_;
   int fd_ = -1;
   size_t size_ = 0;
+  size_t allocated_ = 0;
+  preallocation pre_;
 };
 
 // A whole file's bytes; throws file_error.

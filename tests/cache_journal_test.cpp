@@ -756,6 +756,30 @@ TEST_F(CacheJournalTest, TheNewestIsKeptEvenWhenReplayedResultsOutliveIt) {
   EXPECT_EQ(metrics().entries, 2u);
 }
 
+// The same when the webhook lands during replay (the service's first seconds after a restart
+// with a shorter TTL): the replayed results that come after it are evicted, not it.
+TEST_F(CacheJournalTest, APutDuringReplayIsKeptWhenReplayedResultsOutliveIt) {
+  cache_options o;
+  o.max_entries = 3;
+  start(o, true);
+  auto now = epoch_ms();
+  provide(chunk({}, false));
+  auto reply = put("new", "n");
+  journaled(1);
+  ASSERT_TRUE(reply->has_value());
+  EXPECT_EQ((*reply)->what, outcome::stored);
+  auto hours = [now](int h) { return now + int64_t(h) * 3600 * 1000; };
+  provide(chunk({stored_record("old-1", "1", now - 3000, hours(2)),
+                 stored_record("old-2", "2", now - 2000, hours(3)),
+                 stored_record("old-3", "3", now - 1000, hours(4))},
+                true));
+  EXPECT_EQ(found_text("new"), "n") << "the result stored during replay was evicted";
+  EXPECT_EQ(get("old-1")->value().what, outcome::not_found);  // the soonest of the replayed
+  EXPECT_EQ(found_text("old-2"), "2");
+  EXPECT_EQ(found_text("old-3"), "3");
+  EXPECT_EQ(metrics().counters.evictions, 1u);
+}
+
 TEST_F(CacheJournalTest, ReplayBeyondTheBoundsIsEvictedDownToThem) {
   cache_options o;
   o.max_entries = 2;

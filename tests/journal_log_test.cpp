@@ -180,4 +180,63 @@ TEST_F(JournalLog, retirement_removes_the_oldest_expired_segments_never_the_curr
   EXPECT_EQ(list().size(), 1u);
 }
 
+// The service preallocates: records overwrite zeros written ahead of them.
+TEST_F(JournalLog, preallocated_segments_read_back_append_after_the_records_and_cut_torn_writes) {
+  size_t records_end = 0;
+  {
+    journal_log log(std::make_unique<journal::directory>(dir_), 1 << 20, {}, 4096);
+    write(log, stored("a", 1, 100));
+    write(log, stored("b", 2, 200));
+    log.sync();
+    EXPECT_EQ(log.disk_bytes(), 4096u);  // one chunk of zeros ahead
+    records_end = journal::segment_header_size + journal::encode(stored("a", 1, 100)).size() +
+                  journal::encode(stored("b", 2, 200)).size();
+  }
+  std::string seg = only_segment();
+  EXPECT_EQ(journal::read_file(seg).size(), 4096u);
+  {
+    journal_log log(std::make_unique<journal::directory>(dir_), 1 << 20, {}, 4096);
+    auto report = log.take_report();
+    EXPECT_EQ(ids(report.records), (std::vector<std::string>{"a", "b"}));
+    EXPECT_TRUE(report.problems.empty()) << report.problems[0].what;  // zeros are no torn tail
+    write(log, stored("c", 3, 300));  // right after b, not after the zeros
+    EXPECT_EQ(log.disk_bytes(), 4096u);
+  }
+  std::string bytes = journal::read_file(seg);
+  EXPECT_EQ(bytes.substr(records_end, 12), journal::encode(stored("c", 3, 300)).substr(0, 12));
+  // A crash in the middle of writing d: half of it over the zeros.
+  size_t c_end = records_end + journal::encode(stored("c", 3, 300)).size();
+  std::string half = journal::encode(stored("d", 4, 400));
+  bytes.replace(c_end, half.size() / 2, half.substr(0, half.size() / 2));
+  std::ofstream(seg, std::ios::trunc | std::ios::binary) << bytes;
+  journal_log log(std::make_unique<journal::directory>(dir_), 1 << 20, {}, 4096);
+  auto report = log.take_report();
+  EXPECT_EQ(ids(report.records), (std::vector<std::string>{"a", "b", "c"}));
+  ASSERT_EQ(report.problems.size(), 1u);
+  EXPECT_EQ(report.problems[0].what, "torn tail cut");
+  EXPECT_EQ(report.problems[0].offset, c_end);
+  EXPECT_EQ(journal::read_file(seg).size(), c_end);  // cut, zeros and all
+  write(log, stored("e", 5, 500));
+  EXPECT_EQ(log.disk_bytes(), 4096u);  // filled ahead again
+}
+
+TEST_F(JournalLog, preallocation_never_passes_the_segment_size) {
+  {
+    journal_log log(std::make_unique<journal::directory>(dir_), 300, {}, 4096);
+    for (int i = 0; i < 10; ++i)
+      write(log, stored("r" + std::to_string(i), i, 1000 + i));
+    EXPECT_GE(log.segment_count(), 3u);
+  }
+  auto files = list();
+  for (const auto& f : files) {
+    SCOPED_TRACE(f);
+    size_t size = journal::read_file(f).size();
+    EXPECT_LE(size, 300u + journal::encode(stored("r0", 0, 1000)).size());
+  }
+  journal_log log(std::make_unique<journal::directory>(dir_), 300, {}, 4096);
+  auto report = log.take_report();
+  EXPECT_EQ(report.records.size(), 10u);
+  EXPECT_TRUE(report.problems.empty());
+}
+
 }  // namespace

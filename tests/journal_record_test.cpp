@@ -101,7 +101,7 @@ TEST(journal_record, encode_refuses_oversized_fields) {
 TEST(journal_record, segment_header_outcomes) {
   std::string h = encode_segment_header();
   ASSERT_EQ(h.size(), segment_header_size);
-  EXPECT_EQ(h.substr(0, 12), "VCJOURNL" + le(1, 2) + le(0, 2));
+  EXPECT_EQ(h.substr(0, 12), "VCJOURNL" + le(2, 2) + le(0, 2));
   EXPECT_EQ(check_segment_header(h).status, header_status::ok);
   EXPECT_EQ(check_segment_header(h + "more bytes").status, header_status::ok);
   EXPECT_EQ(check_segment_header("").status, header_status::too_short);
@@ -116,6 +116,15 @@ TEST(journal_record, segment_header_outcomes) {
   header_check c = check_segment_header(newer + le(crc(newer), 4));
   EXPECT_EQ(c.status, header_status::unsupported_version);
   EXPECT_EQ(c.version, 7);
+  for (uint16_t v : {0, 3}) {
+    std::string other_version = "VCJOURNL" + le(v, 2) + le(0, 2);
+    EXPECT_EQ(check_segment_header(other_version + le(crc(other_version), 4)).status,
+              header_status::unsupported_version);
+  }
+  std::string v1 = "VCJOURNL" + le(1, 2) + le(0, 2);  // no preallocated zeros, same records
+  header_check old = check_segment_header(v1 + le(crc(v1), 4));
+  EXPECT_EQ(old.status, header_status::ok);
+  EXPECT_EQ(old.version, 1);
 }
 
 TEST(journal_record, payloads_must_parse_exactly) {
@@ -205,9 +214,10 @@ TEST(journal_record, a_flipped_bit_in_the_last_record_is_a_torn_tail) {
   EXPECT_TRUE(r.damaged.empty());
 }
 
-void expect_sane(const scan_result& r, size_t size) {
-  EXPECT_LE(r.valid_end, size);
-  EXPECT_EQ(r.torn_tail, r.valid_end != size);
+void expect_sane(const scan_result& r, std::string_view bytes) {
+  ASSERT_LE(r.valid_end, bytes.size());
+  bool only_zeros = bytes.find_first_not_of('\0', r.valid_end) == std::string_view::npos;
+  EXPECT_EQ(r.torn_tail, !only_zeros);
   for (const damage& d : r.damaged) EXPECT_LE(d.offset + d.length, r.valid_end);
 }
 
@@ -221,7 +231,7 @@ TEST(journal_record, random_garbage_yields_nothing) {
     scan_result r = scan(bytes, rng() % 20);
     EXPECT_TRUE(r.records.empty());
     EXPECT_TRUE(r.damaged.empty());
-    expect_sane(r, bytes.size());
+    expect_sane(r, bytes);
   }
 }
 
@@ -246,7 +256,7 @@ TEST(journal_record, garbage_after_or_among_records_never_invents_one) {
     scan_result r = scan(s.bytes + garbage);
     EXPECT_EQ(r.records, s.written);
     EXPECT_EQ(r.valid_end, s.bytes.size());
-    expect_sane(r, s.bytes.size() + garbage.size());
+    expect_sane(r, s.bytes + garbage);
 
     std::string mangled = s.bytes + s.bytes;
     for (int flips = 1 + rng() % 3; flips > 0; --flips)
@@ -255,8 +265,43 @@ TEST(journal_record, garbage_after_or_among_records_never_invents_one) {
     twice.insert(twice.end(), s.written.begin(), s.written.end());
     scan_result m = scan(mangled);
     EXPECT_TRUE(subsequence(m.records, twice));
-    expect_sane(m, mangled.size());
+    expect_sane(m, mangled);
   }
+}
+
+TEST(journal_record, zeros_after_the_records_are_free_space_not_a_torn_tail) {
+  stream s = three_records();
+  for (size_t zeros : {1, 11, 12, 13, 4096}) {
+    SCOPED_TRACE(zeros);
+    scan_result r = scan(s.bytes + std::string(zeros, '\0'));
+    EXPECT_EQ(r.records, s.written);
+    EXPECT_EQ(r.valid_end, s.bytes.size());
+    EXPECT_FALSE(r.torn_tail);
+    EXPECT_TRUE(r.damaged.empty());
+  }
+  EXPECT_FALSE(scan(std::string(100, '\0')).torn_tail);  // a new segment's space
+}
+
+TEST(journal_record, a_record_cut_off_before_the_zeros_is_a_torn_tail) {
+  stream s = three_records();
+  for (size_t cut = s.ends[1] + 1; cut < s.ends[2]; ++cut) {
+    SCOPED_TRACE(cut);
+    std::string bytes = s.bytes.substr(0, cut) + std::string(s.bytes.size() - cut + 64, '\0');
+    if (bytes.compare(0, s.bytes.size(), s.bytes) == 0)
+      continue;  // the bytes cut off were zeros anyway: the record is whole
+    scan_result r = scan(bytes);
+    EXPECT_EQ(r.records, (std::vector<record>{s.written[0], s.written[1]}));
+    EXPECT_TRUE(r.torn_tail);
+    EXPECT_EQ(r.valid_end, s.ends[1]);
+  }
+  // A page of the last write reached the disk before the one ahead of it (never synced, so
+  // never acknowledged): zeros, then the rest of a record, then zeros: torn, cut at the gap.
+  std::string gap = s.bytes;
+  std::fill(gap.begin() + static_cast<std::ptrdiff_t>(s.ends[1]),
+            gap.begin() + static_cast<std::ptrdiff_t>(s.ends[1] + 20), '\0');
+  scan_result r = scan(gap + std::string(64, '\0'));
+  EXPECT_TRUE(r.torn_tail);
+  EXPECT_EQ(r.valid_end, s.ends[1]);
 }
 
 }  // namespace

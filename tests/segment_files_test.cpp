@@ -100,10 +100,68 @@ TEST_F(SegmentFiles, appends_follow_the_header_and_reopen_cuts_a_torn_tail) {
   }
   EXPECT_EQ(journal::read_file(path), "HEAD" "one," "two,");
   EXPECT_THROW(segment_writer(path, "HEAD"), file_error);  // never overwrites a segment
-  auto w = segment_writer::reopen(path, 8);                // "two," was torn
+  auto w = segment_writer::reopen(path, 8, true);          // "two," was torn
   w.append("three");
   EXPECT_EQ(w.size(), 13u);
   EXPECT_EQ(journal::read_file(path), "HEADone,three");
+}
+
+TEST_F(SegmentFiles, preallocation_fills_zeros_ahead_and_records_overwrite_them) {
+  directory d(root_);
+  std::string path = d.segment_path(1);
+  segment_writer w(path, "HEAD", {10, 24});
+  EXPECT_EQ(w.size(), 4u);
+  EXPECT_EQ(w.allocated(), 10u);  // the header needed 4: one chunk of 10
+  EXPECT_EQ(journal::read_file(path), std::string("HEAD") + std::string(6, '\0'));
+  w.append("abc");
+  EXPECT_EQ(w.allocated(), 10u);  // fits in what was there
+  EXPECT_EQ(journal::read_file(path), std::string("HEADabc") + std::string(3, '\0'));
+  w.append("defgh");  // past 10: another chunk, up to 20
+  EXPECT_EQ(w.size(), 12u);
+  EXPECT_EQ(w.allocated(), 20u);
+  w.append("ijklmnopq");  // past 20: the limit caps the chunk at 24
+  EXPECT_EQ(w.allocated(), 24u);
+  w.append(std::string(30, 'x'));  // a record past the limit gets exactly its room
+  EXPECT_EQ(w.size(), 51u);
+  EXPECT_EQ(w.allocated(), 51u);
+  EXPECT_EQ(journal::read_file(path).size(), 51u);
+}
+
+TEST_F(SegmentFiles, reopen_keeps_the_zeros_after_whole_records_unless_told_to_cut) {
+  directory d(root_);
+  std::string path = d.segment_path(1);
+  {
+    segment_writer w(path, "HEAD", {16, 64});
+    w.append("one,");
+  }
+  auto w = segment_writer::reopen(path, 8, false, {16, 64});
+  EXPECT_EQ(w.size(), 8u);
+  EXPECT_EQ(w.allocated(), 16u);
+  w.append("two,");
+  EXPECT_EQ(journal::read_file(path), std::string("HEADone,two,") + std::string(4, '\0'));
+  auto cut = segment_writer::reopen(path, 8, true);
+  EXPECT_EQ(cut.allocated(), 8u);
+  EXPECT_EQ(journal::read_file(path), "HEADone,");
+}
+
+TEST_F(SegmentFiles, a_failed_preallocation_writes_nothing_and_a_later_append_retries) {
+  directory d(root_);
+  std::string path = d.segment_path(1);
+  segment_writer w(path, "HEAD", {64, 1024});
+  w.append("kept");
+  ::signal(SIGXFSZ, SIG_IGN);
+  rlimit old{};
+  ::getrlimit(RLIMIT_FSIZE, &old);
+  rlimit small = old;
+  small.rlim_cur = 70;  // the record would fit, the next chunk of zeros does not
+  ::setrlimit(RLIMIT_FSIZE, &small);
+  EXPECT_THROW(w.append(std::string(60, 'r')), file_error);
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  EXPECT_EQ(w.size(), 8u);
+  EXPECT_EQ(journal::read_file(path), "HEADkept") << "neither half a record nor stray zeros";
+  w.append("more");
+  EXPECT_EQ(w.allocated(), 64u);  // to the next multiple of the chunk
+  EXPECT_EQ(journal::read_file(path).substr(0, 12), "HEADkeptmore");
 }
 
 TEST_F(SegmentFiles, a_failed_write_leaves_no_half_record) {

@@ -110,6 +110,12 @@ std::vector<span> records_of(const std::string& segment) {
   return out;
 }
 
+// The end of a segment's records: the service fills its file with zeros ahead of them.
+size_t records_end(const std::string& segment) {
+  auto spans = records_of(segment);
+  return spans.empty() ? 16 : spans.back().offset + spans.back().length;
+}
+
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
@@ -149,10 +155,14 @@ TEST(JournalDamage, ATornTailIsCutAndEveryWholeRecordServed) {
     }
     auto files = dir.segments();
     ASSERT_EQ(files.size(), 1u);
-    auto whole = test_support::read_file(files.back());
-    ASSERT_EQ(records_of(whole).size(), 3u);
+    auto file = test_support::read_file(files.back());
+    ASSERT_EQ(records_of(file).size(), 3u);
+    auto whole = file.substr(0, records_end(file));
+    ASSERT_EQ(file.find_first_not_of('\0', whole.size()), std::string::npos);
     auto tail = c.tail(whole);
-    write_file(files.back(), whole + tail);
+    ASSERT_LT(whole.size() + tail.size(), file.size()) << "the tail goes over preallocated zeros";
+    file.replace(whole.size(), tail.size(), tail);  // as a write cut off by a crash leaves it
+    write_file(files.back(), file);
     {
       service_process svc({}, dir.env());
       expect_served(svc, bodies);
@@ -161,7 +171,7 @@ TEST(JournalDamage, ATornTailIsCutAndEveryWholeRecordServed) {
       ASSERT_EQ(damaged.size(), 1u) << svc.log_text();
       EXPECT_EQ(damaged[0]["file"], files.back());
       EXPECT_EQ(damaged[0]["offset"], whole.size());
-      EXPECT_EQ(damaged[0]["length"], tail.size());
+      EXPECT_EQ(damaged[0]["length"], file.size() - whole.size());  // the zeros after it too
       EXPECT_EQ(damaged[0]["action"], "torn tail cut");
       EXPECT_EQ(fs::file_size(files.back()), whole.size()) << "the tail is still there";
       auto read = events(svc, "journal_read");
@@ -339,7 +349,8 @@ TEST(JournalDamage, FailingWritesAnswer503KeepServingAndAreWrittenOnRecovery) {
     bodies = store(svc, {"before"});
     auto files = dir.segments();
     ASSERT_EQ(files.size(), 1u);
-    auto size = fs::file_size(files[0]);
+    // Writes past the records fail: into the preallocated zeros as well as past them.
+    auto size = records_end(test_support::read_file(files[0]));
     limit_file_size(svc.pid(), size);
     auto during = expect_failing(svc, "during", report("during"));
     bodies.insert(during.begin(), during.end());
@@ -348,6 +359,7 @@ TEST(JournalDamage, FailingWritesAnswer503KeepServingAndAreWrittenOnRecovery) {
     EXPECT_EQ(c.request("DELETE", calls + "before").status, 503);
     EXPECT_EQ(c.get(calls + "before").status, 404);
     EXPECT_EQ(fs::file_size(files[0]), size) << "a failed write left part of a record";
+    EXPECT_EQ(records_end(test_support::read_file(files[0])), size);
     limit_file_size(svc.pid(), RLIM_INFINITY);
     // Stored again at once, perhaps before the retry: the held-back delete goes first, so this
     // result survives the restart.
