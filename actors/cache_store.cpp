@@ -1,28 +1,25 @@
 // Every change to the cache's maps, in one place, so that the expiry index, the memory bound,
 // the expiry timers and the journal can never disagree with the maps.
 //
-// Memory is accounted by the actor itself, per entry: the stored bytes plus the id plus a
-// fixed overhead for the map node, the entry, the shared body's control block, the expiry
-// index's node and the allocator's rounding (about 330 bytes per result measured with
-// benchmarks/rss_per_entry.py; counted as 320). Past MAX_ENTRIES or MAX_MEMORY_MB the entry
-// that expires soonest goes first, as Redis's volatile-ttl: with one TTL for all, the oldest.
+// Memory is accounted by the actor itself, per entry, as actors/entry_cost.hpp prices it (the
+// stored bytes and ids as the allocator rounds them, plus a measured fixed overhead). Past
+// MAX_ENTRIES or MAX_MEMORY_MB the entry that expires soonest goes first, as Redis's
+// volatile-ttl: with one TTL for all, the oldest.
 #include <algorithm>
 
 #include "actors/cache_state.hpp"
+#include "actors/entry_cost.hpp"
 #include "logging/log.hpp"
 
 namespace vapi_cache {
 namespace {
 
-constexpr size_t result_overhead = 320;
-constexpr size_t status_overhead = 200;
-
-size_t result_cost(const std::string& id, const entry& e) {
-  return id.size() + e.body->stored_size() + result_overhead;
+size_t cost_of(const std::string& id, const entry& e) {
+  return result_cost(id, e.body->stored_size());
 }
 
-size_t status_cost(const std::string& id, const progress_entry& p) {
-  return id.size() + p.progress.status.size() + p.progress.ended_reason.size() + status_overhead;
+size_t cost_of(const std::string& id, const progress_entry& p) {
+  return status_cost(id, p.progress.status, p.progress.ended_reason);
 }
 
 void log_eviction(cache_self self, const char* reason) {
@@ -59,13 +56,13 @@ entry& store_result(cache_self self, const std::string& id, body_ptr body, int64
   if (!added) {
     ++st.counters.replaced;
     st.stored_bytes -= e->body->stored_size();
-    st.accounted_bytes -= result_cost(id, *e);
+    st.accounted_bytes -= cost_of(id, *e);
     st.by_expiry.remove(e->expires_at_ms, e->generation);
   }
   st.stored_bytes += body->stored_size();
   auto age = std::chrono::milliseconds(std::max<int64_t>(0, now_ms - stored_at_ms));
   *e = entry{std::move(body), gen, stored_at_ms, expires_at_ms, self->clock().now() - age};
-  st.accounted_bytes += result_cost(id, *e);
+  st.accounted_bytes += cost_of(id, *e);
   st.by_expiry.add(expires_at_ms, gen, st.entries.key_of(id), false);
   return *e;
 }
@@ -79,7 +76,7 @@ void store_status(cache_self self, const std::string& id, call_progress progress
   self->delayed_send(self, life, expire_atom_v, id, gen);
   auto [it, added] = st.progress.try_emplace(id);
   it->second = progress_entry{std::move(progress), gen, at_ms, expires_at_ms};
-  st.accounted_bytes += status_cost(id, it->second);
+  st.accounted_bytes += cost_of(id, it->second);
   st.by_expiry.add(expires_at_ms, gen, &it->first, true);
 }
 
@@ -89,7 +86,7 @@ void forget_result(cache_self self, const std::string& id) {
   if (!e)
     return;
   st.stored_bytes -= e->body->stored_size();
-  st.accounted_bytes -= result_cost(id, *e);
+  st.accounted_bytes -= cost_of(id, *e);
   st.by_expiry.remove(e->expires_at_ms, e->generation);
   st.entries.erase(id);
 }
@@ -99,7 +96,7 @@ void forget_status(cache_self self, const std::string& id) {
   auto it = st.progress.find(id);
   if (it == st.progress.end())
     return;
-  st.accounted_bytes -= status_cost(id, it->second);
+  st.accounted_bytes -= cost_of(id, it->second);
   st.by_expiry.remove(it->second.expires_at_ms, it->second.generation);
   st.progress.erase(it);
 }

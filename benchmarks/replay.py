@@ -24,7 +24,9 @@
 --data-dir DIR with a journal already in it skips the fill (its results are counted from the
 first start's replay); otherwise the directory made is removed at the end unless --keep. The
 restarts are unpinned unless --cpus (taskset -c). MAX_ENTRIES is raised to RESULTS when RESULTS
-is above the service's default (1,000,000); MAX_MEMORY_MB stays the service's unless given.
+is above the service's default (1,000,000); MAX_MEMORY_MB likewise to what RESULTS 2 KB reports
+are accounted as (1,536 B each, a little above actors/entry_cost.hpp's count) when that is above
+the default 1024, unless given.
 """
 import argparse
 import asyncio
@@ -40,6 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import benchlib  # noqa: E402
 
 DEFAULT_MAX_ENTRIES = 1000000
+DEFAULT_MAX_MEMORY_MB = 1024
 
 
 def call_ids(n):
@@ -50,8 +53,9 @@ def bounds(args):
     env = {}
     if args.max_entries or args.results > DEFAULT_MAX_ENTRIES:
         env["MAX_ENTRIES"] = str(args.max_entries or args.results)
-    if args.max_memory_mb:
-        env["MAX_MEMORY_MB"] = str(args.max_memory_mb)
+    needed_mb = args.results * 1536 // (1 << 20) + 1
+    if args.max_memory_mb or needed_mb > DEFAULT_MAX_MEMORY_MB:
+        env["MAX_MEMORY_MB"] = str(args.max_memory_mb or needed_mb)
     return env
 
 

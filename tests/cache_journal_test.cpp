@@ -5,6 +5,7 @@
 // group commit, held replies, replay ordering and eviction are checked message by message, and
 // expiry by advancing the test clock, without sleeping.
 #include "actors/cache_actor.hpp"
+#include "actors/entry_cost.hpp"
 
 #include <caf/scheduler/test_coordinator.hpp>
 #include <gtest/gtest.h>
@@ -698,9 +699,9 @@ TEST_F(CacheJournalTest, CallStatusesCountAgainstMaxEntriesToo) {
 }
 
 TEST_F(CacheJournalTest, PastMaxBytesTheSoonestToExpireIsEvicted) {
-  // Each body's stored size is about its 2000 bytes; accounted: that + id + 320.
+  // Each body's stored size is about its 2000 bytes; accounted as actors/entry_cost.hpp says.
   auto text = [](int i) { return incompressible(2000, uint64_t(i)); };
-  size_t cost = stored_body::make(text(1))->stored_size() + 2 + 320;
+  size_t cost = result_cost("r1", stored_body::make(text(1))->stored_size());
   cache_options o;
   o.max_bytes = cost * 2 + cost / 2;  // two fit, not three
   start(o);
