@@ -4,6 +4,8 @@
 // "unknown", where a zero would say something false.
 #include "http/metrics_page.hpp"
 
+#include "logging/log.hpp"
+
 namespace http {
 namespace {
 
@@ -143,6 +145,9 @@ std::string render_metrics_page(const vapi_cache::system_view& actors,
   write_connections(out, connections);
   one(out, "vapi_cache_http_requests_in_flight", metric_type::gauge,
       "Requests accepted and not yet answered, long-polls included.", in_flight);
+  one(out, "vapi_log_dropped_lines_total", metric_type::counter,
+      "Log lines dropped because the log output could not keep up (4 MiB queued).",
+      static_cast<double>(logging::dropped_lines()));
   if (actors.cache_up) {
     write_cache(out, actors.cache);
     write_journal(out, actors.cache);

@@ -64,8 +64,11 @@ void send_lookup(responder& w, const std::string& id, const vapi_cache::body_ptr
                  const std::optional<vapi_cache::call_progress>& progress, bool waited,
                  const exchange_ptr& ex) {
   if (body) {
-    logging::info("retrieved",
-                  {{"callId", id}, {"waited", waited}, {"requestId", ex->request_id}});
+    if (logging::enabled(logging::level::info))
+      logging::info("retrieved", logging::fields()
+                                   .add("callId", id)
+                                   .add("waited", waited)
+                                   .add("requestId", ex->request_id));
     return replies::send_stored(w, Code::Ok, body, ex);
   }
   logging::debug("not_found", {{"callId", id}, {"waited", waited}, {"requestId", ex->request_id}});
@@ -254,8 +257,11 @@ void routes::post_webhook(const request& req, writer rsp) {
                                                                 : replies::ignored(),
                          ex);
   }
-  logging::info("webhook_received",
-                {{"type", hook.type}, {"callId", hook.call_id}, {"requestId", ex->request_id}});
+  if (logging::enabled(logging::level::info))
+    logging::info("webhook_received", logging::fields()
+                                        .add("type", hook.type)
+                                        .add("callId", hook.call_id)
+                                        .add("requestId", ex->request_id));
 
   nlohmann::ordered_json result;
   vapi_cache::body_ptr body;
@@ -271,13 +277,14 @@ void routes::post_webhook(const request& req, writer rsp) {
     metrics_.count_webhook(hook.type, webhook_outcome::failed);
     return replies::send(rsp, Code::Ok, replies::processing_failed(e.what()), ex);
   }
-  nlohmann::ordered_json cached;  // the log line's fields, built only when it is written
+  std::optional<logging::fields> cached;  // the log line's fields, built only when written
   if (logging::enabled(logging::level::info))
-    cached = {{"callId", hook.call_id},
-              {"status", result["status"]},
-              {"duration", result["duration"]},
-              {"cost", result["cost"]},
-              {"requestId", ex->request_id}};
+    cached.emplace()
+      .add("callId", hook.call_id)
+      .add("status", result["status"])
+      .add("duration", result["duration"])
+      .add("cost", result["cost"])
+      .add("requestId", ex->request_id);
   ask(actors_.cache, caf::put_atom_v, hook.call_id, std::move(body),
                  reply_fn([w = share(std::move(rsp)), ex, id = hook.call_id,
                            cached = std::move(cached)](answer a) {
@@ -286,8 +293,8 @@ void routes::post_webhook(const request& req, writer rsp) {
                      ex->metrics.count_webhook(vapi::end_of_call_report, webhook_outcome::unsaved);
                      return replies::send_unsaved(*w, ex);
                    }
-                   if (!cached.is_null())
-                     logging::info("cached", cached);
+                   if (cached)
+                     logging::info("cached", *cached);
                    ex->metrics.count_webhook(vapi::end_of_call_report, webhook_outcome::stored);
                    replies::send(*w, replies::to_code(a.what), replies::stored(id), ex);
                  }));

@@ -3,7 +3,7 @@
 # when all are there. --test adds the test dependencies, --bench the benchmark ones.
 set -euo pipefail
 
-packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-dev libspdlog-dev
+packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-dev
           libssl-dev libjemalloc-dev libsimdjson-dev
           liblz4-dev zlib1g-dev)
 for arg in "$@"; do

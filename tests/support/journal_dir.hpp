@@ -3,10 +3,12 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/service_process.hpp"
@@ -38,8 +40,10 @@ struct data_dir {
   }
 };
 
-// Every log line of `svc` with "event": `name`.
+// Every log line of `svc` with "event": `name`, as of now: the service writes its info lines up
+// to 50 ms after they happen (logging/log.hpp), so this first waits out that period.
 inline std::vector<nlohmann::json> events(const service_process& svc, const std::string& name) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
   std::vector<nlohmann::json> out;
   for (const auto& line : svc.log_lines())
     if (auto j = nlohmann::json::parse(line, nullptr, false);
