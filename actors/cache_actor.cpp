@@ -49,11 +49,7 @@ void count_wait_end(cache_counters& c, waiters::ending why) {
 
 std::string stats_body(cache_self self, const stats_request& req) {
   auto& state = self->state;
-  std::vector<stats_row> rows;
-  rows.reserve(state.entries.size());
-  state.entries.for_each([&](const std::string& id, const entry& e) {
-    rows.push_back({&id, e.stored_at_ms, e.expires_at_ms});
-  });
+  auto page = state.by_time.select(req);
   actor_system_view system;
   system.workers = self->system().scheduler().num_workers();
   system.running_actors = self->system().registry().running();
@@ -61,8 +57,8 @@ std::string stats_body(cache_self self, const stats_request& req) {
   system.messages_processed = state.counters.messages_processed;
   system.uptime_seconds =
     std::chrono::duration<double>(self->clock().now() - state.started_at).count();
-  return render_stats_page(std::move(rows), req, state.counters, state.stored_bytes,
-                           state.waiting.size(), system);
+  return render_stats_page(page.rows, page.more, state.entries.size(), state.counters,
+                           state.stored_bytes, state.waiting.size(), system);
 }
 
 // Expiry is one delayed message per entry, never a sweep. CAF 0.17 cannot cancel a delayed

@@ -14,6 +14,7 @@
 #include "actors/commit_queue.hpp"
 #include "actors/expiry_index.hpp"
 #include "actors/sharded_map.hpp"
+#include "actors/stats_order.hpp"
 #include "actors/waiters.hpp"
 
 namespace vapi_cache {
@@ -43,6 +44,7 @@ struct cache_state {
   sharded_map<entry> entries;
   std::unordered_map<std::string, progress_entry> progress;  // never holds an id of entries
   expiry_index by_expiry;        // both maps' entries, soonest expiry first
+  stats_order by_time;           // the results, oldest stored first: stats pages
   uint64_t next_generation = 0;  // one sequence for both maps, so an expiry names one record
   waiters waiting;                // long-polls held until a result or their timeout
   std::unordered_map<uint64_t, uint64_t> tickets;  // a held wait's ticket -> its waiter

@@ -58,12 +58,14 @@ entry& store_result(cache_self self, const std::string& id, body_ptr body, int64
     st.stored_bytes -= e->body->stored_size();
     st.accounted_bytes -= cost_of(id, *e);
     st.by_expiry.remove(e->expires_at_ms, e->generation);
+    st.by_time.remove(e->stored_at_ms, id);
   }
   st.stored_bytes += body->stored_size();
   auto age = std::chrono::milliseconds(std::max<int64_t>(0, now_ms - stored_at_ms));
   *e = entry{std::move(body), gen, stored_at_ms, expires_at_ms, self->clock().now() - age};
   st.accounted_bytes += cost_of(id, *e);
   st.by_expiry.add(expires_at_ms, gen, st.entries.key_of(id), false);
+  st.by_time.add(stored_at_ms, st.entries.key_of(id), expires_at_ms);
   return *e;
 }
 
@@ -88,6 +90,7 @@ void forget_result(cache_self self, const std::string& id) {
   st.stored_bytes -= e->body->stored_size();
   st.accounted_bytes -= cost_of(id, *e);
   st.by_expiry.remove(e->expires_at_ms, e->generation);
+  st.by_time.remove(e->stored_at_ms, id);
   st.entries.erase(id);
 }
 

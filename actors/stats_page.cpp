@@ -1,26 +1,11 @@
-// Paging selects before it sorts: only the entries after the cursor are kept, and only the
-// page's worth of them is ordered, so a page of a large cache costs O(n log limit).
+// The page's rows come in order from the cache's stats_order; this only renders them.
 #include "actors/stats_page.hpp"
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
-#include <tuple>
 
 #include "vapi/webhook.hpp"
 
 namespace vapi_cache {
-namespace {
-
-bool before(const stats_row& a, const stats_row& b) {
-  return std::tie(a.stored_at_ms, *a.call_id) < std::tie(b.stored_at_ms, *b.call_id);
-}
-
-bool after_cursor(const stats_row& r, const stats_cursor& c) {
-  return std::tie(r.stored_at_ms, *r.call_id) > std::tie(c.stored_at_ms, c.call_id);
-}
-
-}  // namespace
-
 std::string format_cursor(const stats_cursor& c) {
   return std::to_string(c.stored_at_ms) + "-" + c.call_id;
 }
@@ -41,28 +26,16 @@ std::optional<stats_cursor> parse_cursor(std::string_view text) {
   return c;
 }
 
-std::string render_stats_page(std::vector<stats_row> rows, const stats_request& req,
+std::string render_stats_page(const std::vector<stats_row>& rows, bool more, size_t total,
                               const cache_counters& counters, size_t stored_bytes, size_t waiters,
                               const actor_system_view& system) {
-  size_t total = rows.size();
-  if (req.after)
-    rows.erase(std::remove_if(rows.begin(), rows.end(),
-                              [&](const stats_row& r) { return !after_cursor(r, *req.after); }),
-               rows.end());
-  bool more = rows.size() > req.limit;
-  auto page_end = rows.begin() + static_cast<std::ptrdiff_t>(std::min(req.limit, rows.size()));
-  std::partial_sort(rows.begin(), page_end, rows.end(), before);
-
   auto list = nlohmann::ordered_json::array();
-  for (auto it = rows.begin(); it != page_end; ++it)
-    list.push_back({{"callId", *it->call_id},
-                    {"timestamp", it->stored_at_ms},
-                    {"expiresAt", it->expires_at_ms}});
+  for (const auto& r : rows)
+    list.push_back({{"callId", *r.call_id}, {"timestamp", r.stored_at_ms},
+                    {"expiresAt", r.expires_at_ms}});
   nlohmann::ordered_json next = nullptr;
-  if (more && page_end != rows.begin()) {
-    const auto& last = *(page_end - 1);
-    next = format_cursor({last.stored_at_ms, *last.call_id});
-  }
+  if (more && !rows.empty())
+    next = format_cursor({rows.back().stored_at_ms, *rows.back().call_id});
   nlohmann::ordered_json stats = {
     {"size", total},
     {"entries", std::move(list)},

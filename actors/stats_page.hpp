@@ -49,8 +49,9 @@ struct actor_system_view {
   double uptime_seconds = 0;
 };
 
-// Renders one page. `rows` are every cached entry, in any order; `total` is their count.
-std::string render_stats_page(std::vector<stats_row> rows, const stats_request& req,
+// Renders one page: `rows` in order (actors/stats_order.hpp selects them), `more` if entries
+// follow them, `total` the count of every cached result.
+std::string render_stats_page(const std::vector<stats_row>& rows, bool more, size_t total,
                               const cache_counters& counters, size_t stored_bytes, size_t waiters,
                               const actor_system_view& system);
 

@@ -1,5 +1,6 @@
-// Tests actors/stats_page.cpp: the cursor's text form, and the stats body's keys, order and paging.
+// Tests actors/stats_page.cpp and actors/stats_order.hpp: the cursor's text form, and the stats body's keys, order and paging.
 #include "actors/stats_page.hpp"
+#include "actors/stats_order.hpp"
 
 #include <gtest/gtest.h>
 
@@ -22,11 +23,12 @@ using entry = std::pair<int64_t, std::string>;
 json render(const std::vector<entry>& entries, const stats_request& req,
             const vapi_cache::cache_counters& counters = {}, size_t stored_bytes = 0,
             size_t waiters = 0, const vapi_cache::actor_system_view& system = {}) {
-  std::vector<vapi_cache::stats_row> rows;
+  vapi_cache::stats_order order;  // as the cache keeps it, in whatever order entries came
   for (const auto& [at, id] : entries)
-    rows.push_back({&id, at, at + 60000});
-  return json::parse(
-    vapi_cache::render_stats_page(std::move(rows), req, counters, stored_bytes, waiters, system));
+    order.add(at, &id, at + 60000);
+  auto page = order.select(req);
+  return json::parse(vapi_cache::render_stats_page(page.rows, page.more, order.size(), counters,
+                                                   stored_bytes, waiters, system));
 }
 
 // The call ids of a page's entries, in order.
@@ -197,6 +199,37 @@ TEST(stats_page, counters_and_actor_system_come_through_under_their_keys) {
   EXPECT_EQ(stats.at("storedBytes"), 17);
   EXPECT_EQ(stats.at("waiters"), 18);
   EXPECT_EQ(stats.at("size"), 0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(stats_order, removed_and_restored_entries_move_and_a_cursor_at_a_gone_entry_still_works) {
+  vapi_cache::stats_order order;
+  std::string a = "a", b = "b", c = "c";
+  order.add(1, &a, 61);
+  order.add(2, &b, 62);
+  order.add(3, &c, 63);
+  order.remove(1, "a");
+  order.add(4, &a, 64);  // stored again: now the newest
+  stats_request req;
+  req.limit = 10;
+  auto page = order.select(req);
+  ASSERT_EQ(page.rows.size(), 3u);
+  EXPECT_EQ(*page.rows[0].call_id, "b");
+  EXPECT_EQ(*page.rows[2].call_id, "a");
+  EXPECT_EQ(page.rows[2].expires_at_ms, 64);
+  EXPECT_FALSE(page.more);
+  order.remove(2, "b");  // the cursor's own entry goes (deleted, expired): paging goes on
+  req.after = stats_cursor{2, "b"};
+  req.limit = 1;
+  page = order.select(req);
+  ASSERT_EQ(page.rows.size(), 1u);
+  EXPECT_EQ(*page.rows[0].call_id, "c");
+  EXPECT_TRUE(page.more);
+  order.remove(99, "none");  // not there: nothing happens
+  EXPECT_EQ(order.size(), 2u);
 }
 
 }  // namespace
