@@ -10,7 +10,8 @@
 #   QUICK=1 benchmarks/run_all.sh                  # 2 s runs, fewer extras
 #   DURATION=10s SCENARIOS="get_hit mix" SKIP_PEER=1 benchmarks/run_all.sh
 # More knobs: PEER_DIR, PORT_BASE, UNPINNED_HTTP_THREADS / UNPINNED_ACTOR_THREADS (ours' settings
-# when unpinned), EXTRAS (which of "long_poll memory scale journal_post replay soak micro" to
+# when unpinned), EXTRAS (which of "long_poll memory scale journal_post replay soak stats_page
+# log_cost micro" to
 # run), EXTRA_TIMEOUT (s each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,10 +30,10 @@ quick=${QUICK:-0}
 if [ "$quick" = 1 ]; then
   duration=${DURATION:-2s}
   # long_poll holds 10,000 waiters: left out of quick runs; the journal ones run short forms.
-  extras=${EXTRAS:-memory scale journal_post replay soak micro}
+  extras=${EXTRAS:-memory scale journal_post replay soak stats_page log_cost micro}
 else
   duration=${DURATION:-5s}
-  extras=${EXTRAS:-long_poll memory scale journal_post replay soak micro}
+  extras=${EXTRAS:-long_poll memory scale journal_post replay soak stats_page log_cost micro}
 fi
 scenarios=${SCENARIOS:-get_hit get_miss post_2k post_48k mix}
 peer_dir=${PEER_DIR:-../shared/peers/fastify-seed}
@@ -227,7 +228,7 @@ extra() {
 
 for name in $extras; do
   case $name in
-    long_poll | memory | scale | journal_post | replay | soak)
+    long_poll | memory | scale | journal_post | replay | soak | stats_page | log_cost)
       if [ ! -f "benchmarks/$name.py" ]; then
         note "benchmarks/$name.py not present; $name skipped"
         continue
@@ -235,7 +236,7 @@ for name in $extras; do
       args=(--json)
       # The journal ones wait for a quiet machine before each server run: briefly here, since
       # this script runs one thing at a time and EXTRA_TIMEOUT bounds each.
-      case $name in journal_post | replay | soak) args+=(--wait-quiet 10) ;; esac
+      case $name in journal_post | replay | soak | log_cost) args+=(--wait-quiet 10) ;; esac
       case $name in
         memory)
           # Ours memory only and with a journal (bytes per entry, both ways), and the peer.
@@ -249,6 +250,11 @@ for name in $extras; do
           [ "$have_peer" = 0 ] && args+=(--skip-peer) ;;
         replay)  # a journal of 1,000,000 ~2 KB results (100,000 when QUICK) read back at start
           [ "$quick" = 1 ] && args+=(--results 100000) ;;
+        stats_page)  # a page of 1,000 at 1,000,000 entries (200,000 when QUICK), GETs beside it
+          [ "$quick" = 1 ] && args+=(--entries 200000 --repeat 10 --probe 2) ;;
+        log_cost)  # every scenario at LOG_LEVEL=info vs warn, per core
+          args+=(--duration "$duration")
+          [ "$quick" = 1 ] && args+=(--rounds 1) ;;
         soak)  # mixed load at a fixed rate; RSS and disk use must stay flat
           if [ "$quick" = 1 ]; then args+=(--minutes 1 --ttl 20); else args+=(--minutes 3); fi ;;
       esac
