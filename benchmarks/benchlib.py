@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -488,3 +489,17 @@ def fdatasync_latency(folder, count=200, size=4096):
             "p99_ms": round(s["p99"], 3), "max_ms": round(s["max"], 3),
             "mean_ms": round(sum(ms) / len(ms), 3),
             "cpu_us_each": round(cpu / count * 1e6, 1)}
+
+
+def median_of(rows):
+    """One row from several runs of the same thing: each numeric field's median (booleans and
+    text from the last run), plus "runs"."""
+    if len(rows) == 1:
+        return rows[0]
+    out = dict(rows[-1])
+    for key, value in rows[0].items():
+        vals = [r[key] for r in rows if isinstance(r.get(key), (int, float))]
+        if vals and not isinstance(value, bool):
+            out[key] = statistics.median(vals)
+    out["runs"] = len(rows)
+    return out

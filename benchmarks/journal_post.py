@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import sys
 import time
 
@@ -107,18 +106,6 @@ def run_peer(args):
             "busiest_core_before": busy, "settings": "fastify-seed, one node process"}
 
 
-def median_of(rows):
-    if len(rows) == 1:
-        return rows[0]
-    out = dict(rows[-1])
-    for key, value in rows[0].items():
-        vals = [r[key] for r in rows if isinstance(r.get(key), (int, float))]
-        if vals and not isinstance(value, bool):
-            out[key] = statistics.median(vals)
-    out["runs"] = len(rows)
-    return out
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--json", action="store_true", help="JSON lines instead of a table")
@@ -170,7 +157,7 @@ def main():
               f"{'core':>5} {'rec/sync':>8} {'load':>5}")
     rows = {}
     for (policy, name), results in runs.items():
-        r = rows[(policy, name)] = median_of(results)
+        r = rows[(policy, name)] = benchlib.median_of(results)
         server = "peer" if policy == "peer" else "ours"
         emit({"kind": "journal_post", "server": server, "journal": policy, "variant": name,
               "connections": args.connections, "duration": args.duration,

@@ -40,7 +40,6 @@ import asyncio
 import json
 import os
 import resource
-import statistics
 import sys
 import tempfile
 import time
@@ -140,18 +139,6 @@ def run(args, scenario, level, round_):
             + f"; bench-0 .. bench-{args.ids - 1} stored first" * (scenario in PRELOADED)}
 
 
-def median_of(rows):
-    if len(rows) == 1:
-        return rows[0]
-    out = dict(rows[-1])
-    for key, value in rows[0].items():
-        vals = [r[key] for r in rows if isinstance(r.get(key), (int, float))]
-        if vals and not isinstance(value, bool):
-            out[key] = statistics.median(vals)
-    out["runs"] = len(rows)
-    return out
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--json", action="store_true", help="JSON lines instead of a table")
@@ -216,8 +203,8 @@ def main():
               f"{' (--journal)' if args.journal else ' (memory only)'}:")
     met = []
     for scenario in scenarios:
-        info = median_of(runs[(scenario, "info")])
-        warn = median_of(runs[(scenario, "warn")])
+        info = benchlib.median_of(runs[(scenario, "info")])
+        warn = benchlib.median_of(runs[(scenario, "warn")])
         out = {"kind": "log_cost_ratio", "scenario": scenario, "journal": args.journal,
                "rounds": args.rounds, "duration": args.duration,
                "info_rps": info["rps"], "warn_rps": warn["rps"],
