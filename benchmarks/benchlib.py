@@ -12,6 +12,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -503,3 +504,15 @@ def median_of(rows):
             out[key] = statistics.median(vals)
     out["runs"] = len(rows)
     return out
+
+
+def quiet(timeout, cpus):
+    """wait_quiet for up to timeout s (0 or None: don't wait) and warn on stderr when a core is
+    still 10 % busy; the busiest core's share then (None when not waited)."""
+    if not timeout:
+        return None
+    busy = wait_quiet(timeout, cpus)
+    if busy >= 0.10:
+        sys.stderr.write(f"warning: a core was still {busy:.0%} busy after {timeout} s; "
+                         "measuring anyway\n")
+    return busy

@@ -40,17 +40,6 @@ POLICIES = ["memory", "always", "everysec", "no"]
 TUNED = {"HTTP_THREADS": "1", "LOG_LEVEL": "warn"}
 
 
-def quiet(args):
-    """Waits for the machine to be quiet (--wait-quiet); the busiest core's share then."""
-    if not args.wait_quiet:
-        return None
-    busy = benchlib.wait_quiet(args.wait_quiet, (WRK_CPU, SERVER_CPU))
-    if busy >= 0.10:
-        sys.stderr.write(f"warning: a core was still {busy:.0%} busy after {args.wait_quiet} s; "
-                         "measuring anyway\n")
-    return busy
-
-
 def measured_wrk(args, server):
     """The wrk run, the server's CPU seconds and the wall seconds over it, and how busy its core
     was (anything on it: the server, kernel threads writing its journal, other tenants)."""
@@ -66,7 +55,7 @@ def measured_wrk(args, server):
 
 
 def run_ours(args, policy, tuned):
-    busy = quiet(args)
+    busy = benchlib.quiet(args.wait_quiet, (WRK_CPU, SERVER_CPU))
     folder = "" if policy == "memory" else benchlib.data_dir(args.data_root)
     env = {"DATA_DIR": folder, **({"JOURNAL_FSYNC": policy} if folder else {}),
            **(TUNED if tuned else {})}
@@ -95,7 +84,7 @@ def run_ours(args, policy, tuned):
 
 
 def run_peer(args):
-    busy = quiet(args)
+    busy = benchlib.quiet(args.wait_quiet, (WRK_CPU, SERVER_CPU))
     server = benchlib.Server("peer", peer_dir=args.peer_dir, cpu=SERVER_CPU)
     try:
         r, cpu, wall, core = measured_wrk(args, server)

@@ -57,17 +57,6 @@ DEFAULTED = ["HTTP_THREADS", "ACTOR_THREADS", "JOURNAL_FSYNC", "LOG_LEVEL", "DAT
 FLUSH_WAIT = 0.2  # s after wrk before the log is measured: the writer flushes every 50 ms
 
 
-def quiet(args):
-    """Waits for the machine to be quiet (--wait-quiet); the busiest core's share then."""
-    if not args.wait_quiet:
-        return None
-    busy = benchlib.wait_quiet(args.wait_quiet, (WRK_CPU, SERVER_CPU))
-    if busy >= 0.10:
-        sys.stderr.write(f"warning: a core was still {busy:.0%} busy after {args.wait_quiet} s; "
-                         "measuring anyway\n")
-    return busy
-
-
 def log_growth(path, offset):
     """(bytes, lines) written to the file at path past offset."""
     size, lines = os.path.getsize(path), 0
@@ -101,7 +90,7 @@ def measured_wrk(args, server, scenario, log):
 
 
 def run(args, scenario, level, round_):
-    busy = quiet(args)
+    busy = benchlib.quiet(args.wait_quiet, (WRK_CPU, SERVER_CPU))
     folder = benchlib.data_dir(args.data_root) if args.journal else ""
     env = {"DATA_DIR": folder, "LOG_LEVEL": level}
     fd, log = tempfile.mkstemp(prefix="vapi-bench-log-", suffix=".jsonl", dir=args.log_root)
