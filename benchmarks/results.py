@@ -30,7 +30,10 @@ SCENARIOS = {
     "post_48k": "Webhook POST, 48 KB report (real layout, 40 turns)",
     "mix": "Mixed load: 80% hit GET, 10% miss GET, 10% 2 KB POST",
 }
-SERVERS = ["ours", "peer", "bare"]
+SERVERS = ["ours", "tuned", "peer", "bare", "nginx"]
+# ours: the service at its defaults (no settings but a fresh DATA_DIR); tuned: HTTP_THREADS /
+# ACTOR_THREADS set, LOG_LEVEL=warn; bare: a bare Pistache endpoint; nginx: nginx's return 200.
+LABELS = {"ours": "ours (defaults)", "tuned": "ours, tuned"}
 MODES = ["pinned", "unpinned"]
 
 
@@ -199,7 +202,8 @@ def main():
         w("")
         w("wrk with 64 keep-alive connections. *pinned*: each server alone on CPU 1 and wrk on "
           "CPU 0 (per-core numbers); *unpinned*: no affinity, both cores shared by the server and "
-          "wrk. Latencies are wrk's, in ms. The last column is ours' req/s divided by that row's.")
+          "wrk. Latencies are wrk's, in ms. The last column is ours' req/s (at the service's "
+          "defaults) divided by that row's.")
         w("")
         # Settings per mode and server; the same for every scenario unless a run changed them.
         settings = {}
@@ -227,7 +231,7 @@ def main():
                     if server != "ours" and ours:
                         x = ratio(ours.get("rps"), r.get("rps"))
                         rel = f"**{x:.2f}×**" if x is not None else "–"
-                    body.append([mode, server, num(r.get("rps"), 0), num(r.get("p50_ms")),
+                    body.append([mode, LABELS.get(server, server), num(r.get("rps"), 0), num(r.get("p50_ms")),
                                  num(r.get("p99_ms")), num(r.get("p999_ms")),
                                  num(r.get("errors")), num(r.get("non2xx")), rel])
             w(table(["mode", "server", "req/s", "p50", "p99", "p99.9", "errors", "non-2xx",
@@ -243,9 +247,22 @@ def main():
         else:
             targets.append([name, fmt.format(value), "met" if ok(value) else "**NOT met**"])
 
-    def load_ratio(s, mode, other):
-        a, b = load.get((s, mode, "ours")), load.get((s, mode, other))
+    def load_ratio(s, mode, other, ours="ours"):
+        a, b = load.get((s, mode, ours)), load.get((s, mode, other))
         return ratio(a and a.get("rps"), b and b.get("rps"))
+
+    # Issue 14: ours at its defaults (the journal at JOURNAL_FSYNC=always), per core.
+    target("(issue 14) cache-hit GET, per core, ours at defaults ÷ peer ≥ 1.8",
+           load_ratio("get_hit", "pinned", "peer"), lambda v: v >= 1.8)
+    target("(issue 14) webhook POST 2 KB, per core, ours at defaults ÷ peer ≥ 1.5",
+           load_ratio("post_2k", "pinned", "peer"), lambda v: v >= 1.5)
+    target("(issue 14) cache-hit GET, per core, ours at defaults ÷ nginx return 200 ≥ 0.6",
+           load_ratio("get_hit", "pinned", "nginx"), lambda v: v >= 0.6)
+    for s in SCENARIOS:
+        x = load_ratio(s, "pinned", "tuned")
+        if x is not None:
+            targets.append([f"(reference) {s}, per core: defaults ÷ tuned", f"{x:.2f}×",
+                            "not a target"])
 
     target("cache-hit GET, per core: ours ÷ peer ≥ 1.0", load_ratio("get_hit", "pinned", "peer"),
            lambda v: v >= 1.0)
@@ -363,6 +380,21 @@ def main():
         if bad:
             w(f"- {bad} input line(s) were not JSON and were skipped.")
         w("")
+    # Measurements taken by hand (benchmarks/RESULTS-by-hand.md), kept across runs.
+    by_hand = os.path.join(ROOT, "benchmarks", "RESULTS-by-hand.md")
+    if os.path.exists(by_hand):
+        with open(by_hand, encoding="utf-8") as f:
+            text = f.read()
+        if text.startswith("<!--"):
+            text = text.split("-->", 1)[-1].lstrip("\n")
+        w("# Measured by hand")
+        w("")
+        w("Kept in `benchmarks/RESULTS-by-hand.md`, each section with its date and command; "
+          "not rerun by `run_all.sh`.")
+        w("")
+        w(text.rstrip("\n"))
+        w("")
+
     sys.stdout.write("\n".join(out))
 
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs every benchmark and writes benchmarks/RESULTS.md: wrk load scenarios against this service,
-# the Fastify peer (../shared/peers/fastify-seed) and, for cache-hit GETs, a bare Pistache
-# endpoint, first pinned per core (server on CPU 1, wrk on CPU 0) and then unpinned; then the
-# long-poll, memory, scale, journal (journal_post, replay, soak) and micro benchmarks where their
-# scripts exist. Each run of ours journals to a fresh DATA_DIR of its own (JOURNAL_FSYNC=always,
+# Runs every benchmark and writes benchmarks/RESULTS.md: wrk load scenarios against this service
+# at its defaults (no settings) and tuned (thread counts set, LOG_LEVEL=warn), the Fastify peer
+# (../shared/peers/fastify-seed) and, for cache-hit GETs, a bare Pistache endpoint and nginx's
+# `return 200` of the same body (the ceiling), first pinned per core (server on CPU 1, wrk on
+# CPU 0) and then unpinned; then the long-poll, memory, scale, journal (journal_post, replay,
+# soak), stats, logging, thread-split and micro benchmarks where their scripts exist. Each run of ours journals to a fresh DATA_DIR of its own (JOURNAL_FSYNC=always,
 # the default), removed after it, so that no run replays another's journal. Raw measurements go
 # to benchmarks/results/raw.jsonl (one JSON line each), rendered by benchmarks/results.py.
 #   benchmarks/run_all.sh                          # a few minutes
@@ -11,7 +12,7 @@
 #   DURATION=10s SCENARIOS="get_hit mix" SKIP_PEER=1 benchmarks/run_all.sh
 # More knobs: PEER_DIR, PORT_BASE, UNPINNED_HTTP_THREADS / UNPINNED_ACTOR_THREADS (ours' settings
 # when unpinned), EXTRAS (which of "long_poll memory scale journal_post replay soak stats_page
-# log_cost micro" to
+# log_cost thread_split micro" to
 # run), EXTRA_TIMEOUT (s each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,10 +31,10 @@ quick=${QUICK:-0}
 if [ "$quick" = 1 ]; then
   duration=${DURATION:-2s}
   # long_poll holds 10,000 waiters: left out of quick runs; the journal ones run short forms.
-  extras=${EXTRAS:-memory scale journal_post replay soak stats_page log_cost micro}
+  extras=${EXTRAS:-memory scale journal_post replay soak stats_page log_cost thread_split micro}
 else
   duration=${DURATION:-5s}
-  extras=${EXTRAS:-long_poll memory scale journal_post replay soak stats_page log_cost micro}
+  extras=${EXTRAS:-long_poll memory scale journal_post replay soak stats_page log_cost thread_split micro}
 fi
 scenarios=${SCENARIOS:-get_hit get_miss post_2k post_48k mix}
 peer_dir=${PEER_DIR:-../shared/peers/fastify-seed}
@@ -87,6 +88,14 @@ else
   have_peer=1
 fi
 
+if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
+  have_nginx=1
+  PATH=$PATH:/usr/sbin
+else
+  note "nginx not installed (scripts/install-deps.sh --bench installs nginx-light); its ceiling row skipped"
+  have_nginx=0
+fi
+
 # wait_up <pid> <port> <seconds>: until the port accepts, failing early if the process exits.
 wait_up() {
   local deadline=$((SECONDS + $3))
@@ -130,7 +139,15 @@ run() {
   [ "$mode" = unpinned ] && http_threads=$unpinned_http actor_threads=$unpinned_actor
   case $server in
     ours)
-      # Without a DATA_DIR of its own it would journal to ./data, replaying the runs before it.
+      # The service as a user runs it: no settings (HTTP_THREADS=0, ACTOR_THREADS=1,
+      # LOG_LEVEL=info, JOURNAL_FSYNC=always) but a DATA_DIR of its own: without one it would
+      # journal to ./data, replaying the runs before it. Its log goes to server.log, a file.
+      data_dir=$(mktemp -d "${TMPDIR:-/tmp}/vapi-bench-data-XXXXXX")
+      env -u LOG_LEVEL -u HTTP_THREADS -u ACTOR_THREADS -u JOURNAL_FSYNC DATA_DIR="$data_dir" \
+        "${pin_server[@]}" build/vapi-cache --host 127.0.0.1 --port "$port" \
+        >"$out/server.log" 2>&1 &
+      settings="no settings (the defaults), a fresh DATA_DIR (JOURNAL_FSYNC=always)" ;;
+    tuned)
       data_dir=$(mktemp -d "${TMPDIR:-/tmp}/vapi-bench-data-XXXXXX")
       env LOG_LEVEL=warn HTTP_THREADS=$http_threads ACTOR_THREADS=$actor_threads \
         DATA_DIR="$data_dir" "${pin_server[@]}" build/vapi-cache --host 127.0.0.1 --port "$port" \
@@ -146,6 +163,11 @@ run() {
       "${pin_server[@]}" build/benchmarks/bare_pistache --port "$port" --threads 1 \
         --body "$body" >"$out/server.log" 2>&1 &
       settings="1 thread, $(wc -c <"$body")-byte body" ;;
+    nginx)
+      local body=$BENCH_DATA/get_body_2k.json
+      [ -s "$out/get_body_hit.json" ] && body=$out/get_body_hit.json
+      "${pin_server[@]}" benchmarks/nginx_ceiling.sh "$port" "$body" >"$out/server.log" 2>&1 &
+      settings="$(nginx -v 2>&1 | sed 's/^nginx version: //') (Debian nginx-light), one process, return 200 of the same $(wc -c <"$body") bytes, access log off" ;;
   esac
   local pid=$!
   # The peer may run npm ci on its first start.
@@ -155,9 +177,23 @@ run() {
     note "$server did not start for $scenario ($mode): $(tail -c 300 "$out/server.log" | tr '\n' ' ')"
     return 1
   fi
-  if [ "$server" != bare ] && [[ $scenario == get_* || $scenario == mix ]]; then
+  if [ "$server" = ours ]; then  # the threads the defaults chose, from the listening line
+    local chose
+    chose=$(python3 -c '
+import json, sys
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        r = json.loads(line)
+    except ValueError:
+        continue
+    if r.get("msg") == "listening" or r.get("event") == "listening":
+        print(f"chose {r.get(\"httpThreads\")} reactor(s), {r.get(\"actorThreads\")} actor thread(s) for {r.get(\"cpus\")} CPU(s) ({r.get(\"cpusFrom\")})")
+        break' "$out/server.log" 2>/dev/null || true)
+    [ -n "$chose" ] && settings="$settings; $chose"
+  fi
+  if [ "$server" != bare ] && [ "$server" != nginx ] && [[ $scenario == get_* || $scenario == mix ]]; then
     python3 benchmarks/preload.py "$port" "$preload_ids"
-    if [ "$server" = ours ] && [ "$scenario" = get_hit ] && [ "$mode" = pinned ]; then
+    if [ "$server" = tuned ] && [ "$scenario" = get_hit ] && [ "$mode" = pinned ]; then
       curl -sf "http://127.0.0.1:$port/api/v1/vapi/calls/bench-5000" >"$out/get_body_hit.json" ||
         rm -f "$out/get_body_hit.json"
     fi
@@ -187,9 +223,11 @@ run() {
 }
 
 # Servers and wrk as run above, for the record.
-command_line "env LOG_LEVEL=warn HTTP_THREADS=1 ACTOR_THREADS=1 DATA_DIR=<fresh dir> taskset -c 1 build/vapi-cache --host 127.0.0.1 --port <port>   # pinned"
-command_line "env LOG_LEVEL=warn HTTP_THREADS=$unpinned_http ACTOR_THREADS=$unpinned_actor DATA_DIR=<fresh dir> build/vapi-cache --host 127.0.0.1 --port <port>   # unpinned"
+command_line "env DATA_DIR=<fresh dir> [taskset -c 1] build/vapi-cache --host 127.0.0.1 --port <port>   # ours (defaults)"
+command_line "env LOG_LEVEL=warn HTTP_THREADS=1 ACTOR_THREADS=1 DATA_DIR=<fresh dir> taskset -c 1 build/vapi-cache --host 127.0.0.1 --port <port>   # tuned, pinned"
+command_line "env LOG_LEVEL=warn HTTP_THREADS=$unpinned_http ACTOR_THREADS=$unpinned_actor DATA_DIR=<fresh dir> build/vapi-cache --host 127.0.0.1 --port <port>   # tuned, unpinned"
 [ "$have_peer" = 1 ] && command_line "env PORT=<port> [taskset -c 1] $peer_dir/start.sh"
+[ "$have_nginx" = 1 ] && command_line "taskset -c 1 benchmarks/nginx_ceiling.sh <port> <GET body of bench-5000 from ours>"
 command_line "taskset -c 1 build/benchmarks/bare_pistache --port <port> --threads 1 --body <GET body of bench-5000 from ours>"
 command_line "python3 benchmarks/preload.py <port> $preload_ids   # before get_hit, get_miss, mix (ours, peer)"
 command_line "BENCH_DATA=benchmarks/data IDS=$preload_ids taskset -c 0 wrk -t1 -c64 -d$duration --latency -s benchmarks/wrk/<scenario>.lua http://127.0.0.1:<port>   # pinned"
@@ -199,9 +237,10 @@ rm -f "$out/get_body_hit.json"
 for mode in pinned unpinned; do
   echo "== load, $mode" >&2
   for scenario in $scenarios; do
-    servers=(ours)
+    servers=(tuned ours)
     [ "$have_peer" = 1 ] && servers+=(peer)
     [ "$mode" = pinned ] && [ "$scenario" = get_hit ] && servers+=(bare)
+    [ "$mode" = pinned ] && [ "$scenario" = get_hit ] && [ "$have_nginx" = 1 ] && servers+=(nginx)
     for server in "${servers[@]}"; do
       # A server that failed to start (e.g. mid-rebuild by someone else) gets one more try.
       run "$scenario" "$server" "$mode" || { sleep 3; run "$scenario" "$server" "$mode" || true; }
@@ -228,7 +267,7 @@ extra() {
 
 for name in $extras; do
   case $name in
-    long_poll | memory | scale | journal_post | replay | soak | stats_page | log_cost)
+    long_poll | memory | scale | journal_post | replay | soak | stats_page | log_cost | thread_split)
       if [ ! -f "benchmarks/$name.py" ]; then
         note "benchmarks/$name.py not present; $name skipped"
         continue
@@ -236,7 +275,7 @@ for name in $extras; do
       args=(--json)
       # The journal ones wait for a quiet machine before each server run: briefly here, since
       # this script runs one thing at a time and EXTRA_TIMEOUT bounds each.
-      case $name in journal_post | replay | soak | log_cost) args+=(--wait-quiet 10) ;; esac
+      case $name in journal_post | replay | soak | log_cost | thread_split) args+=(--wait-quiet 10) ;; esac
       case $name in
         memory)
           # Ours memory only and with a journal (bytes per entry, both ways), and the peer.
@@ -253,6 +292,9 @@ for name in $extras; do
         stats_page)  # a page of 1,000 at 1,000,000 entries (200,000 when QUICK), GETs beside it
           [ "$quick" = 1 ] && args+=(--entries 200000 --repeat 10 --probe 2) ;;
         log_cost)  # every scenario at LOG_LEVEL=info vs warn, per core
+          args+=(--duration "$duration")
+          [ "$quick" = 1 ] && args+=(--rounds 1) ;;
+        thread_split)  # HTTP_THREADS / ACTOR_THREADS splits at 1 and 2 CPUs, at defaults otherwise
           args+=(--duration "$duration")
           [ "$quick" = 1 ] && args+=(--rounds 1) ;;
         soak)  # mixed load at a fixed rate; RSS and disk use must stay flat

@@ -20,6 +20,8 @@ for arg in "$@"; do
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     --bench)
       packages+=(wrk libbenchmark-dev util-linux procps)
+      # nginx answering the cache-hit body with `return 200`: the ceiling row in RESULTS.md.
+      packages+=(nginx-light)
       # The Fastify peer needs Node 20+ and npm; a machine may have them from outside Debian.
       command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
       ;;
@@ -43,4 +45,8 @@ DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recomme
 # promtool, so a server we just installed is stopped again rather than left scraping itself.
 if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
   $sudo systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi
+# Likewise nginx: the benchmarks start their own on a loopback port, never the system's on 80.
+if [[ " ${missing[*]} " == *" nginx-light "* ]] && [ -d /run/systemd/system ]; then
+  $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
