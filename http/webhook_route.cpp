@@ -101,11 +101,10 @@ void routes::post_webhook(const request& req, writer rsp) {
                                         .add("callId", hook.call_id)
                                         .add("requestId", ex->request_id));
 
-  nlohmann::ordered_json result;
+  vapi::call_summary result;
   vapi_cache::body_ptr body;
   try {
-    result = vapi::to_call_result(hook);
-    body = vapi_cache::stored_body::make(vapi::render_get_body(result));
+    body = vapi_cache::stored_body::make(vapi::render_get_body(hook, &result));
   } catch (const std::exception& e) {
     // Validation admits only what the transform handles, so this is a bug; answer 200 as the
     // seed does, because VAPI does not resend and a retry would fail the same way.
@@ -119,9 +118,9 @@ void routes::post_webhook(const request& req, writer rsp) {
   if (logging::enabled(logging::level::info))
     cached.emplace()
       .add("callId", hook.call_id)
-      .add("status", result["status"])
-      .add("duration", result["duration"])
-      .add("cost", result["cost"])
+      .add("status", result.status)
+      .add("duration", result.duration)
+      .add("cost", result.cost)
       .add("requestId", ex->request_id);
   ask(actors_.cache, caf::put_atom_v, hook.call_id, std::move(body),
                  reply_fn([w = share(std::move(rsp)), ex, id = hook.call_id,

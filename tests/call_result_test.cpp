@@ -22,7 +22,6 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 using vapi::status_for;
-using vapi::to_call_result;
 
 using test_support::read_payload;
 
@@ -35,9 +34,22 @@ vapi::webhook parse_report(const std::string& body) {
   return std::move(*r.ok);
 }
 
+// The CallResult of a report, as vapi::to_call_result builds it. Every one a test reads is also
+// written straight from the report, as the webhook's path writes it: both must give the same
+// GET body, byte for byte, and the summary the "cached" log line takes must agree with it.
+ordered_json call_result_of(const vapi::webhook& report) {
+  ordered_json tree = vapi::to_call_result(report);
+  vapi::call_summary summary;
+  EXPECT_EQ(vapi::render_get_body(report, &summary), vapi::render_get_body(tree));
+  EXPECT_EQ(summary.status, tree["status"].get<std::string>());
+  EXPECT_EQ(summary.duration, tree["duration"]);
+  EXPECT_EQ(summary.cost, tree["cost"]);
+  return tree;
+}
+
 // The CallResult of a report whose call has id "x" and then `fields` (JSON members, or "").
 ordered_json result_of(const std::string& fields) {
-  return to_call_result(parse_report(R"({"message":{"type":"end-of-call-report","call":{"id":"x")" +
+  return call_result_of(parse_report(R"({"message":{"type":"end-of-call-report","call":{"id":"x")" +
                                      (fields.empty() ? "" : "," + fields) + "}}}"));
 }
 
@@ -63,7 +75,7 @@ const std::string minimal_result_dump =
 // --- the seed payloads --------------------------------------------------------------------------
 
 TEST(call_result, seed_report_field_by_field) {
-  auto result = to_call_result(parse_report(read_payload("seed_report.json")));
+  auto result = call_result_of(parse_report(read_payload("seed_report.json")));
   EXPECT_EQ(result["status"], "completed");
   EXPECT_EQ(result["callId"], "call_abc123");
   EXPECT_EQ(result["callMethod"], "direct_vapi");
@@ -93,7 +105,7 @@ TEST(call_result, seed_report_field_by_field) {
 }
 
 TEST(call_result, seed_report_whole_document_in_order) {
-  auto result = to_call_result(parse_report(read_payload("seed_report.json")));
+  auto result = call_result_of(parse_report(read_payload("seed_report.json")));
   // The two pass-through objects are compared by value above; everything else byte for byte.
   result["analysis"]["structuredData"] = "<compared by value>";
   result["metadata"] = "<compared by value>";
@@ -110,7 +122,7 @@ TEST(call_result, seed_report_whole_document_in_order) {
 }
 
 TEST(call_result, seed_curl_whole_document_in_order) {
-  auto result = to_call_result(parse_report(read_payload("seed_curl.json")));
+  auto result = call_result_of(parse_report(read_payload("seed_curl.json")));
   EXPECT_EQ(
     result.dump(),
     R"({"status":"completed","callId":"test_call_123","callMethod":"direct_vapi",)"
@@ -123,8 +135,8 @@ TEST(call_result, seed_curl_whole_document_in_order) {
 }
 
 TEST(call_result, keys_always_present_in_contract_order) {
-  for (const auto& result : {to_call_result(parse_report(read_payload("seed_report.json"))),
-                             to_call_result(parse_report(read_payload("seed_curl.json"))),
+  for (const auto& result : {call_result_of(parse_report(read_payload("seed_report.json"))),
+                             call_result_of(parse_report(read_payload("seed_curl.json"))),
                              result_of("")}) {
     std::vector<std::string> top = {"status",   "callId",    "callMethod", "duration",
                                     "endedReason", "transcript", "analysis", "provider",
@@ -140,7 +152,7 @@ TEST(call_result, keys_always_present_in_contract_order) {
 }
 
 TEST(call_result, minimal_report_gives_nulls) {
-  EXPECT_EQ(to_call_result(parse_report(
+  EXPECT_EQ(call_result_of(parse_report(
                              R"({"message":{"type":"end-of-call-report","call":{"id":"x"}}})"))
               .dump(),
             minimal_result_dump);
@@ -384,7 +396,7 @@ INSTANTIATE_TEST_SUITE_P(
 // The CallResult of a report whose call is {"id":"x"<call_fields>} and whose message also has
 // `message_fields` (JSON members, or "").
 ordered_json result_with(const std::string& message_fields, const std::string& call_fields = "") {
-  return to_call_result(parse_report(
+  return call_result_of(parse_report(
     R"({"message":{"type":"end-of-call-report","call":{"id":"x")" +
     (call_fields.empty() ? "" : "," + call_fields) + "}" +
     (message_fields.empty() ? "" : "," + message_fields) + "}}"));
@@ -609,7 +621,7 @@ void expect_result(const ordered_json& got, const ordered_json& want) {
 }
 
 TEST(call_result, real_report_field_by_field) {
-  auto got = to_call_result(parse_payload("real_report.json"));
+  auto got = call_result_of(parse_payload("real_report.json"));
   expect_result(got, ordered_json::parse(R"({
     "status": "completed",
     "callId": "5f0d3c1e-8b4a-4f5e-9c2d-7a1b3e6f9d20",
@@ -651,11 +663,11 @@ TEST(call_result, real_report_reads_the_message_not_the_queued_call_snapshot) {
   EXPECT_EQ(call["status"], "queued");
   EXPECT_FALSE(call.contains("endedReason"));
   EXPECT_FALSE(call.contains("startedAt"));
-  EXPECT_EQ(to_call_result(report)["status"], "completed");
+  EXPECT_EQ(call_result_of(report)["status"], "completed");
 }
 
 TEST(call_result, no_answer_report_field_by_field) {
-  auto got = to_call_result(parse_payload("no_answer_report.json"));
+  auto got = call_result_of(parse_payload("no_answer_report.json"));
   expect_result(got, ordered_json::parse(R"({
     "status": "no_answer",
     "callId": "e2a4c6b8-0d1f-4e3a-8b5c-9d7e6f5a4b3c",
@@ -720,7 +732,7 @@ TEST(call_result, long_call_report_field_by_field) {
                  "urgency": "high", "kestraExecutionId": "4hT9xQ2mVb7LkP1sNw3Rz"}
   })");
   want["transcript"] = transcript;
-  expect_result(to_call_result(report), want);
+  expect_result(call_result_of(report), want);
 }
 
 // The unicode payload's texts, spelled with escapes where a character is invisible.
@@ -734,7 +746,7 @@ const std::string unicode_transcript =
   "\uFEFF\"quoted\" tab\tback\\slash";
 
 TEST(call_result, unicode_report_field_by_field) {
-  auto got = to_call_result(parse_payload("unicode_report.json"));
+  auto got = call_result_of(parse_payload("unicode_report.json"));
   auto want = ordered_json::parse(R"({
     "status": "completed",
     "callId": "d1e2f3a4-b5c6-4d7e-8f90-a1b2c3d4e5f6",
@@ -766,7 +778,7 @@ TEST(call_result, unicode_report_field_by_field) {
 }
 
 TEST(call_result, unicode_report_renders_as_raw_utf8) {
-  auto body = vapi::render_get_body(to_call_result(parse_payload("unicode_report.json")));
+  auto body = vapi::render_get_body(call_result_of(parse_payload("unicode_report.json")));
   // Only what JSON requires is escaped; U+2028, emoji and RTL text go out as UTF-8 bytes.
   std::string want = unicode_transcript;
   for (auto [from, to] : {std::pair<std::string, std::string>{"\\", "\\\\"}, {"\"", "\\\""},
@@ -781,7 +793,7 @@ TEST(call_result, unicode_report_renders_as_raw_utf8) {
 }
 
 TEST(call_result, metadata_on_assistant_report_field_by_field) {
-  auto got = to_call_result(parse_payload("metadata_on_assistant_report.json"));
+  auto got = call_result_of(parse_payload("metadata_on_assistant_report.json"));
   expect_result(got, ordered_json::parse(R"({
     "status": "completed",
     "callId": "c0ffee00-1234-4abc-9def-0123456789ab",
@@ -806,7 +818,7 @@ TEST(call_result, metadata_on_assistant_report_field_by_field) {
 TEST(call_result, timestamp_epoch_report_field_by_field) {
   auto report = parse_payload("timestamp_epoch_report.json");
   EXPECT_TRUE(report.message()["timestamp"].is_number_integer());
-  expect_result(to_call_result(report), ordered_json::parse(R"({
+  expect_result(call_result_of(report), ordered_json::parse(R"({
     "status": "completed",
     "callId": "1b2c3d4e-5f60-4718-9a2b-3c4d5e6f7081",
     "callMethod": "direct_vapi",
@@ -828,7 +840,7 @@ TEST(call_result, timestamp_epoch_report_field_by_field) {
 TEST(call_result, timestamp_iso_report_field_by_field) {
   auto report = parse_payload("timestamp_iso_report.json");
   EXPECT_TRUE(report.message()["timestamp"].is_string());
-  expect_result(to_call_result(report), ordered_json::parse(R"({
+  expect_result(call_result_of(report), ordered_json::parse(R"({
     "status": "completed",
     "callId": "6e5d4c3b-2a19-4807-b6a5-948372615040",
     "callMethod": "direct_vapi",
@@ -958,7 +970,7 @@ TEST(call_result, type_files_that_expect_a_response_body) {
 // --- the GET body -------------------------------------------------------------------------------
 
 TEST(call_result, get_body_wraps_the_result) {
-  auto result = to_call_result(parse_report(read_payload("seed_curl.json")));
+  auto result = call_result_of(parse_report(read_payload("seed_curl.json")));
   auto body = vapi::render_get_body(result);
   const std::string prefix = R"({"success":true,"data":)";
   ASSERT_GT(body.size(), prefix.size() + 1);
@@ -992,7 +1004,7 @@ TEST(call_result, non_ascii_text_round_trips_byte_for_byte) {
                 R"(,"transcript":)" + s + R"(,"summary":)" + s + R"(,"endedReason":)" + s +
                 R"(,"metadata":{"providerName":)" + s + R"(,"location":)" + s + "}}}}";
     auto report = parse_report(body);
-    auto get_body = vapi::render_get_body(to_call_result(report));
+    auto get_body = vapi::render_get_body(call_result_of(report));
     auto data = ordered_json::parse(get_body)["data"];
     EXPECT_EQ(data["transcript"].get<std::string>(), text);
     EXPECT_EQ(data["analysis"]["summary"].get<std::string>(), text);
@@ -1011,7 +1023,7 @@ TEST(call_result, escaped_non_ascii_input_renders_as_utf8) {
   auto report = parse_report(
     R"({"message":{"type":"end-of-call-report","call":{"id":"x",)"
     R"("transcript":"\u00e9\ud83d\ude00\u2028\u05e9"}}})");
-  auto get_body = vapi::render_get_body(to_call_result(report));
+  auto get_body = vapi::render_get_body(call_result_of(report));
   const std::string want = "\xc3\xa9\xf0\x9f\x98\x80\xe2\x80\xa8\xd7\xa9";
   EXPECT_NE(get_body.find("\"transcript\":\"" + want + "\""), std::string::npos) << get_body;
   EXPECT_EQ(ordered_json::parse(get_body)["data"]["transcript"].get<std::string>(), want);

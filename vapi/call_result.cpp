@@ -10,6 +10,7 @@
 // only the last, works unchanged.
 #include "vapi/call_result.hpp"
 
+#include "vapi/call_result_fields.hpp"
 #include "vapi/json_render.hpp"
 
 #include <cmath>
@@ -19,13 +20,13 @@
 #include "vapi/iso8601.hpp"
 
 namespace vapi {
-namespace {
+namespace detail {
 
 using nlohmann::json;
-using nlohmann::ordered_json;
-using candidates = std::initializer_list<std::reference_wrapper<const json>>;
 
+namespace {
 const json null_value;
+}  // namespace
 
 // The value at a dotted path under `root`; null when a step is missing or not an object.
 const json& at(const json& root, std::string_view path) {
@@ -34,7 +35,7 @@ const json& at(const json& root, std::string_view path) {
     auto dot = path.find('.');
     if (!node->is_object())
       return null_value;
-    auto it = node->find(std::string(path.substr(0, dot)));
+    auto it = node->find(path.substr(0, dot));
     if (it == node->end())
       return null_value;
     node = &*it;
@@ -43,6 +44,16 @@ const json& at(const json& root, std::string_view path) {
     path.remove_prefix(dot + 1);
   }
 }
+
+}  // namespace detail
+
+namespace {
+
+using detail::at;
+using detail::null_value;
+using nlohmann::json;
+using nlohmann::ordered_json;
+using candidates = std::initializer_list<std::reference_wrapper<const json>>;
 
 // An empty string or object says "nothing here" rather than "unknown".
 bool is_blank(const json& v) {
@@ -112,7 +123,8 @@ std::optional<double> minutes_between(const json& started_at, const json& ended_
 // Minutes to 4 decimals. VAPI's own measures come first, durationMs before the seconds and
 // minutes derived from it (durationMinutes is already rounded); a negative or absurd one is
 // skipped. Only then the timestamps, which the snapshot call usually lacks.
-ordered_json duration_minutes(const json& message, const json& started_at, const json& ended_at) {
+std::optional<double> duration_minutes(const json& message, const json& started_at,
+                                       const json& ended_at) {
   static const std::pair<const char*, double> measures[] = {
     {"durationMs", 60000.0}, {"durationSeconds", 60.0}, {"durationMinutes", 1.0}};
   for (const auto& [key, per_minute] : measures) {
@@ -122,9 +134,7 @@ ordered_json duration_minutes(const json& message, const json& started_at, const
     if (auto minutes = round_minutes(v.get<double>() / per_minute))
       return *minutes;
   }
-  if (auto minutes = minutes_between(started_at, ended_at))
-    return *minutes;
-  return nullptr;
+  return minutes_between(started_at, ended_at);
 }
 
 bool contains(std::string_view s, std::string_view part) {
@@ -177,63 +187,69 @@ std::string_view status_for(std::optional<std::string_view> reason) {
   return "completed";
 }
 
-ordered_json to_call_result(const webhook& report) {
+namespace detail {
+
+call_fields pick_fields(const webhook& report) {
   const json& m = report.message();
   const json& call = at(m, "call");
-
-  const json& reason = first_of({at(m, "endedReason"), at(call, "endedReason")});
-  const json& started_at = first_of({at(m, "startedAt"), at(call, "startedAt")});
-  const json& ended_at = first_of({at(m, "endedAt"), at(call, "endedAt")});
-  const json& transcript =
-    first_of({at(m, "transcript"), at(m, "artifact.transcript"), at(call, "transcript")});
-  const json& summary = first_of({at(m, "analysis.summary"), at(m, "summary"),
-                                  at(call, "analysis.summary"), at(call, "summary")});
-  const json& structured =
-    first_of({at(m, "analysis.structuredData"), at(call, "analysis.structuredData")});
-  const json& evaluation =
-    first_of({at(m, "analysis.successEvaluation"), at(call, "analysis.successEvaluation")});
+  call_fields f;
+  f.reason = &first_of({at(m, "endedReason"), at(call, "endedReason")});
+  f.started_at = &first_of({at(m, "startedAt"), at(call, "startedAt")});
+  f.ended_at = &first_of({at(m, "endedAt"), at(call, "endedAt")});
+  f.transcript =
+    &first_of({at(m, "transcript"), at(m, "artifact.transcript"), at(call, "transcript")});
+  f.summary = &first_of({at(m, "analysis.summary"), at(m, "summary"),
+                         at(call, "analysis.summary"), at(call, "summary")});
+  f.structured =
+    &first_of({at(m, "analysis.structuredData"), at(call, "analysis.structuredData")});
+  f.evaluation =
+    &first_of({at(m, "analysis.successEvaluation"), at(call, "analysis.successEvaluation")});
   // Mono recordings: the legacy copy, then the artifact's two names for the same URL. The
   // stereo and presigned URLs are other files (two channels; links that expire), not fallbacks.
-  const json& recording =
-    first_of({at(m, "recordingUrl"), at(m, "artifact.recordingUrl"),
-              at(m, "artifact.recording.mono.combinedUrl"), at(call, "recordingUrl")});
-  const json& cost = first_of({at(m, "cost"), at(call, "cost")});
+  f.recording = &first_of({at(m, "recordingUrl"), at(m, "artifact.recordingUrl"),
+                           at(m, "artifact.recording.mono.combinedUrl"), at(call, "recordingUrl")});
+  f.cost = &first_of({at(m, "cost"), at(call, "cost")});
   // Where VAPI carries the flow's metadata: set on the call (seed), per call through
   // assistantOverrides, or on the assistant itself. The first that has keys wins, whole.
-  const json& metadata = first_of({at(call, "metadata"), at(call, "assistantOverrides.metadata"),
-                                   at(m, "assistant.metadata")});
-
+  f.metadata = &first_of({at(call, "metadata"), at(call, "assistantOverrides.metadata"),
+                          at(m, "assistant.metadata")});
   std::optional<std::string_view> reason_text;
-  if (reason.is_string())
-    reason_text = reason.get_ref<const std::string&>();
+  if (f.reason->is_string())
+    reason_text = f.reason->get_ref<const std::string&>();
+  f.status = status_for(reason_text);
+  f.duration = duration_minutes(m, *f.started_at, *f.ended_at);
+  return f;
+}
 
+}  // namespace detail
+
+ordered_json to_call_result(const webhook& report) {
+  const detail::call_fields f = detail::pick_fields(report);
+  auto fields_of = [&](const auto& keys) {
+    ordered_json out = ordered_json::object();
+    for (const auto& [name, key] : keys)
+      out[name] = text_or_null(at(*f.metadata, key));
+    return out;
+  };
   ordered_json out;
-  out["status"] = status_for(reason_text);
+  out["status"] = f.status;
   out["callId"] = report.call_id;
   out["callMethod"] = "direct_vapi";
-  out["duration"] = duration_minutes(m, started_at, ended_at);
-  out["endedReason"] = string_or_null(reason);
-  out["transcript"] = string_or_null(transcript);
+  out["duration"] = f.duration ? ordered_json(*f.duration) : ordered_json();
+  out["endedReason"] = string_or_null(*f.reason);
+  out["transcript"] = string_or_null(*f.transcript);
   out["analysis"] = {
-    {"summary", string_or_null(summary)},
-    {"structuredData", object_or_null(structured)},
-    {"successEvaluation", scalar_or_null(evaluation)},
+    {"summary", string_or_null(*f.summary)},
+    {"structuredData", object_or_null(*f.structured)},
+    {"successEvaluation", scalar_or_null(*f.evaluation)},
   };
-  out["provider"] = {
-    {"name", text_or_null(at(metadata, "providerName"))},
-    {"phone", text_or_null(at(metadata, "providerPhone"))},
-    {"service", text_or_null(at(metadata, "serviceNeeded"))},
-    {"location", text_or_null(at(metadata, "location"))},
-  };
-  out["request"] = {
-    {"criteria", text_or_null(at(metadata, "userCriteria"))},
-    {"urgency", text_or_null(at(metadata, "urgency"))},
-  };
-  out["cost"] = cost.is_number() ? ordered_json(cost) : ordered_json();
-  out["startedAt"] = string_or_null(started_at);
-  out["endedAt"] = string_or_null(ended_at);
-  out["recordingUrl"] = string_or_null(recording);
-  out["metadata"] = object_or_null(metadata);
+  out["provider"] = fields_of(detail::provider_keys);
+  out["request"] = fields_of(detail::request_keys);
+  out["cost"] = f.cost->is_number() ? ordered_json(*f.cost) : ordered_json();
+  out["startedAt"] = string_or_null(*f.started_at);
+  out["endedAt"] = string_or_null(*f.ended_at);
+  out["recordingUrl"] = string_or_null(*f.recording);
+  out["metadata"] = object_or_null(*f.metadata);
   return out;
 }
 

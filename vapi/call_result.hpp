@@ -37,4 +37,17 @@ nlohmann::ordered_json to_call_result(const webhook& report);
 // ingest, so that every poll is a copy of finished bytes.
 std::string render_get_body(const nlohmann::ordered_json& call_result);
 
+// What the "cached" log line says about a stored result: its CallResult's status, duration
+// and cost (numbers or null).
+struct call_summary {
+  std::string_view status;  // one of status_for's answers (static text)
+  nlohmann::ordered_json duration;
+  nlohmann::ordered_json cost;
+};
+
+// The same bytes as render_get_body(to_call_result(report)), written straight from the report
+// without building the CallResult's tree (the webhook's path: about 4x less work for a 2 KB
+// report). `summary`, when given, is filled in. Same precondition as to_call_result.
+std::string render_get_body(const webhook& report, call_summary* summary = nullptr);
+
 }  // namespace vapi

@@ -68,7 +68,7 @@ void append_escape(std::string& out, unsigned char c) {
   }
 }
 
-void append_string(std::string& out, const std::string& s) {
+void append_string_to(std::string& out, std::string_view s) {
   const auto* begin = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = begin + s.size();
   const auto* p = begin;
@@ -91,7 +91,8 @@ void append_string(std::string& out, const std::string& s) {
       size_t n = utf8_length(p, end);
       if (n == 0) {  // not UTF-8: let nlohmann write it, replacing the bad bytes
         out.resize(rollback);
-        out += ordered_json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        out += ordered_json(std::string(s)).dump(-1, ' ', false,
+                                                 nlohmann::json::error_handler_t::replace);
         return;
       }
       p += n;
@@ -114,45 +115,52 @@ void append_integer(std::string& out, Int n) {
   out.append(buf, r.ptr);
 }
 
-}  // namespace
-
-void append_json(std::string& out, const ordered_json& value) {
+// Either kind of tree: ordered_json (members in insertion order) or json (std::map: sorted).
+template <class Json>
+void append_value(std::string& out, const Json& value) {
+  using value_t = typename Json::value_t;
   switch (value.type()) {
-    case ordered_json::value_t::object: {
+    case value_t::object: {
       out += '{';
       bool first = true;
       for (const auto& [key, member] : value.items()) {
         if (!first)
           out += ',';
         first = false;
-        append_string(out, key);
+        append_string_to(out, key);
         out += ':';
-        append_json(out, member);
+        append_value(out, member);
       }
       out += '}';
       return;
     }
-    case ordered_json::value_t::array: {
+    case value_t::array: {
       out += '[';
       bool first = true;
       for (const auto& element : value) {
         if (!first)
           out += ',';
         first = false;
-        append_json(out, element);
+        append_value(out, element);
       }
       out += ']';
       return;
     }
-    case ordered_json::value_t::string: return append_string(out, value.get_ref<const std::string&>());
-    case ordered_json::value_t::boolean: out += value.get<bool>() ? "true" : "false"; return;
-    case ordered_json::value_t::number_integer: return append_integer(out, value.get<int64_t>());
-    case ordered_json::value_t::number_unsigned: return append_integer(out, value.get<uint64_t>());
-    case ordered_json::value_t::null:
-    case ordered_json::value_t::discarded: out += "null"; return;
+    case value_t::string: return append_string_to(out, value.template get_ref<const std::string&>());
+    case value_t::boolean: out += value.template get<bool>() ? "true" : "false"; return;
+    case value_t::number_integer: return append_integer(out, value.template get<int64_t>());
+    case value_t::number_unsigned: return append_integer(out, value.template get<uint64_t>());
+    case value_t::null:
+    case value_t::discarded: out += "null"; return;
     default:  // floats (nlohmann's own shortest form) and binary: as nlohmann writes them
       out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
 }
+
+}  // namespace
+
+void append_json(std::string& out, const ordered_json& value) { append_value(out, value); }
+void append_json(std::string& out, const nlohmann::json& value) { append_value(out, value); }
+void append_json_string(std::string& out, std::string_view text) { append_string_to(out, text); }
 
 }  // namespace vapi

@@ -50,6 +50,8 @@ void check_report(const vapi::webhook& hook) {
   expect(body == R"({"success":true,"data":)" +
                    result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "}",
          "append_json differs from nlohmann's dump for a CallResult");
+  expect(vapi::render_get_body(hook) == body,
+         "the GET body written straight from the report differs from the CallResult's");
   // What the cache serves must be JSON a client can read back.
   expect(!nlohmann::json::parse(body, nullptr, false).is_discarded(),
          "render_get_body produced invalid JSON");
