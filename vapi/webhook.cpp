@@ -141,10 +141,9 @@ void check(const json& message, const rule& r, std::vector<field_error>& errors)
   std::string_view rest = r.path;
   while (true) {
     auto dot = rest.find('.');
-    auto key = std::string(rest.substr(0, dot));
     if (!node->is_object())
       return;
-    auto it = node->find(key);
+    auto it = node->find(rest.substr(0, dot));  // std::less<>: no key string is made
     bool last = dot == std::string_view::npos;
     if (it == node->end() || (it->is_null() && !r.required)) {
       if (r.required && last)  // a missing parent is its own rule's error
