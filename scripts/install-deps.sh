@@ -5,13 +5,15 @@ set -euo pipefail
 
 packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-dev
           libssl-dev libjemalloc-dev libsimdjson-dev
-          liblz4-dev zlib1g-dev)
+          liblz4-dev zlib1g-dev libhiredis-dev)
 for arg in "$@"; do
   case "$arg" in
     --test)
       # python3-prometheus-client is the referee of the /metrics page (tests/check_exposition.py);
       # prometheus brings promtool, which checks examples/prometheus/ (its server is not used).
       packages+=(libgtest-dev python3-prometheus-client prometheus)
+      # The Redis store's tests start their own redis-server on a free loopback port.
+      packages+=(redis-server)
       # tests/kestra_script_test runs examples/kestra/poll-call-result.js, which needs Node 18+.
       command -v node >/dev/null || packages+=(nodejs)
       ;;
