@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# The ceiling row of RESULTS.md: Debian's nginx (nginx-light) answering every request with the
+# The ceiling rows of RESULTS.md: Debian's nginx (nginx-light) answering every request with the
 # given body from memory (`return 200`), one process (master_process off, one worker's loop),
-# access log off, keep-alive without a request limit, so wrk measures nginx's HTTP path alone.
-# Runs in the foreground (exec) until SIGTERM/SIGQUIT; its files live in a temporary prefix.
-#   benchmarks/nginx_ceiling.sh <port> <body-file>
+# keep-alive without a request limit, so wrk measures nginx's HTTP path alone. With `off` (the
+# default) no access log; with `log`, the access log Debian's nginx.conf writes by default (the
+# combined format, one write(2) per request), to a file in the prefix: nginx as a user runs it,
+# beside this service at its defaults, which logs each hit at LOG_LEVEL=info.
+# Runs in the foreground until SIGTERM/SIGQUIT; its files live in a temporary prefix.
+#   benchmarks/nginx_ceiling.sh <port> <body-file> [off|log]
 set -euo pipefail
-port=$1 body=$2
+port=$1 body=$2 access=${3:-off}
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$nginx" ] || { echo "nginx not installed (scripts/install-deps.sh --bench)" >&2; exit 1; }
 prefix=$(mktemp -d "${TMPDIR:-/tmp}/vapi-bench-nginx-XXXXXX")
@@ -24,7 +27,7 @@ pid $prefix/nginx.pid;
 error_log $prefix/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  access_log $([ "$access" = log ] && echo "$prefix/access.log" || echo off);
   keepalive_requests 100000000;
   keepalive_timeout 75s;
   client_body_temp_path $prefix/body;

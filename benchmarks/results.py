@@ -30,10 +30,11 @@ SCENARIOS = {
     "post_48k": "Webhook POST, 48 KB report (real layout, 40 turns)",
     "mix": "Mixed load: 80% hit GET, 10% miss GET, 10% 2 KB POST",
 }
-SERVERS = ["ours", "tuned", "peer", "bare", "nginx"]
+SERVERS = ["ours", "tuned", "peer", "bare", "nginx", "nginx_log"]
 # ours: the service at its defaults (no settings but a fresh DATA_DIR); tuned: HTTP_THREADS /
 # ACTOR_THREADS set, LOG_LEVEL=warn; bare: a bare Pistache endpoint; nginx: nginx's return 200.
-LABELS = {"ours": "ours (defaults)", "tuned": "ours, tuned"}
+LABELS = {"ours": "ours (defaults)", "tuned": "ours, tuned", "nginx": "nginx, no access log",
+          "nginx_log": "nginx, access log"}
 MODES = ["pinned", "unpinned"]
 
 
@@ -256,8 +257,12 @@ def main():
            load_ratio("get_hit", "pinned", "peer"), lambda v: v >= 1.8)
     target("(issue 14) webhook POST 2 KB, per core, ours at defaults ÷ peer ≥ 1.5",
            load_ratio("post_2k", "pinned", "peer"), lambda v: v >= 1.5)
-    target("(issue 14) cache-hit GET, per core, ours at defaults ÷ nginx return 200 ≥ 0.6",
-           load_ratio("get_hit", "pinned", "nginx"), lambda v: v >= 0.6)
+    target("(issue 14) cache-hit GET, per core, ours at defaults ÷ nginx return 200 ≥ 0.6 "
+           "(nginx without its access log)", load_ratio("get_hit", "pinned", "nginx"),
+           lambda v: v >= 0.6)
+    target("(issue 14) cache-hit GET, per core, ours at defaults ÷ nginx return 200 ≥ 0.6 "
+           "(nginx with Debian's default access log)", load_ratio("get_hit", "pinned", "nginx_log"),
+           lambda v: v >= 0.6)
     for s in SCENARIOS:
         x = load_ratio(s, "pinned", "tuned")
         if x is not None:

@@ -163,11 +163,12 @@ run() {
       "${pin_server[@]}" build/benchmarks/bare_pistache --port "$port" --threads 1 \
         --body "$body" >"$out/server.log" 2>&1 &
       settings="1 thread, $(wc -c <"$body")-byte body" ;;
-    nginx)
-      local body=$BENCH_DATA/get_body_2k.json
+    nginx | nginx_log)
+      local body=$BENCH_DATA/get_body_2k.json access=off
       [ -s "$out/get_body_hit.json" ] && body=$out/get_body_hit.json
-      "${pin_server[@]}" benchmarks/nginx_ceiling.sh "$port" "$body" >"$out/server.log" 2>&1 &
-      settings="$(nginx -v 2>&1 | sed 's/^nginx version: //') (Debian nginx-light), one process, return 200 of the same $(wc -c <"$body") bytes, access log off" ;;
+      [ "$server" = nginx_log ] && access=log
+      "${pin_server[@]}" benchmarks/nginx_ceiling.sh "$port" "$body" "$access" >"$out/server.log" 2>&1 &
+      settings="$(nginx -v 2>&1 | sed 's/^nginx version: //') (Debian nginx-light), one process, return 200 of the same $(wc -c <"$body") bytes, $([ "$access" = log ] && echo "access log on (Debian's default: combined format, to a file)" || echo "access log off")" ;;
   esac
   local pid=$!
   # The peer may run npm ci on its first start.
@@ -191,7 +192,7 @@ for line in open(sys.argv[1], errors="replace"):
         break' "$out/server.log" 2>/dev/null || true)
     [ -n "$chose" ] && settings="$settings; $chose"
   fi
-  if [ "$server" != bare ] && [ "$server" != nginx ] && [[ $scenario == get_* || $scenario == mix ]]; then
+  if [[ $server == ours || $server == tuned || $server == peer ]] && [[ $scenario == get_* || $scenario == mix ]]; then
     python3 benchmarks/preload.py "$port" "$preload_ids"
     if [ "$server" = tuned ] && [ "$scenario" = get_hit ] && [ "$mode" = pinned ]; then
       curl -sf "http://127.0.0.1:$port/api/v1/vapi/calls/bench-5000" >"$out/get_body_hit.json" ||
@@ -227,7 +228,7 @@ command_line "env DATA_DIR=<fresh dir> [taskset -c 1] build/vapi-cache --host 12
 command_line "env LOG_LEVEL=warn HTTP_THREADS=1 ACTOR_THREADS=1 DATA_DIR=<fresh dir> taskset -c 1 build/vapi-cache --host 127.0.0.1 --port <port>   # tuned, pinned"
 command_line "env LOG_LEVEL=warn HTTP_THREADS=$unpinned_http ACTOR_THREADS=$unpinned_actor DATA_DIR=<fresh dir> build/vapi-cache --host 127.0.0.1 --port <port>   # tuned, unpinned"
 [ "$have_peer" = 1 ] && command_line "env PORT=<port> [taskset -c 1] $peer_dir/start.sh"
-[ "$have_nginx" = 1 ] && command_line "taskset -c 1 benchmarks/nginx_ceiling.sh <port> <GET body of bench-5000 from ours>"
+[ "$have_nginx" = 1 ] && command_line "taskset -c 1 benchmarks/nginx_ceiling.sh <port> <GET body of bench-5000 from ours> off|log"
 command_line "taskset -c 1 build/benchmarks/bare_pistache --port <port> --threads 1 --body <GET body of bench-5000 from ours>"
 command_line "python3 benchmarks/preload.py <port> $preload_ids   # before get_hit, get_miss, mix (ours, peer)"
 command_line "BENCH_DATA=benchmarks/data IDS=$preload_ids taskset -c 0 wrk -t1 -c64 -d$duration --latency -s benchmarks/wrk/<scenario>.lua http://127.0.0.1:<port>   # pinned"
@@ -240,7 +241,7 @@ for mode in pinned unpinned; do
     servers=(tuned ours)
     [ "$have_peer" = 1 ] && servers+=(peer)
     [ "$mode" = pinned ] && [ "$scenario" = get_hit ] && servers+=(bare)
-    [ "$mode" = pinned ] && [ "$scenario" = get_hit ] && [ "$have_nginx" = 1 ] && servers+=(nginx)
+    [ "$mode" = pinned ] && [ "$scenario" = get_hit ] && [ "$have_nginx" = 1 ] && servers+=(nginx nginx_log)
     for server in "${servers[@]}"; do
       # A server that failed to start (e.g. mid-rebuild by someone else) gets one more try.
       run "$scenario" "$server" "$mode" || { sleep 3; run "$scenario" "$server" "$mode" || true; }
