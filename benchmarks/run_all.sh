@@ -296,8 +296,8 @@ for name in $extras; do
           args+=(--duration "$duration")
           [ "$quick" = 1 ] && args+=(--rounds 1) ;;
         thread_split)  # HTTP_THREADS / ACTOR_THREADS splits at 1 and 2 CPUs, at defaults otherwise
-          args+=(--duration "$duration")
-          [ "$quick" = 1 ] && args+=(--rounds 1) ;;
+          # One round (24 runs, about 4 minutes at 5 s) fits EXTRA_TIMEOUT; two did not.
+          args+=(--duration "$duration" --rounds 1) ;;
         soak)  # mixed load at a fixed rate; RSS and disk use must stay flat
           if [ "$quick" = 1 ]; then args+=(--minutes 1 --ttl 20); else args+=(--minutes 3); fi ;;
       esac
