@@ -108,6 +108,12 @@ reply connection::read_one() {
   return out;
 }
 
+reply connection::receive() {
+  if (broken_ || ctx_ == nullptr)
+    throw connection_error("Redis: the connection is broken");
+  return read_one();
+}
+
 std::vector<reply> connection::pipeline(const std::vector<command>& commands) {
   if (broken_ || ctx_ == nullptr)
     throw connection_error("Redis: the connection is broken");

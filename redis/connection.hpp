@@ -51,6 +51,10 @@ class connection {
   // throws connection_error, after which this connection must not be used again.
   std::vector<reply> pipeline(const std::vector<command>& commands);
   reply run(const command& c) { return pipeline({c}).at(0); }
+  // Reads one reply nothing was sent for: a message after SUBSCRIBE. Throws connection_error
+  // (and the connection is broken) if none comes within the timeout, as hiredis's blocking
+  // context cannot go on after a timed-out read.
+  reply receive();
 
   bool broken() const { return broken_; }
 
