@@ -78,17 +78,13 @@ std::string render_get_body(const webhook& report, call_summary* summary) {
               text_size(f.recording));
   out += R"({"success":true,"data":{"status":")";
   out += f.status;  // plain ASCII
-  out += "\",";
-  key(out, "callId");
+  out += R"(","callId":)";
   append_json_string(out, report.call_id);
-  out += R"(,"callMethod":"direct_vapi",)";
-  key(out, "duration");
+  out += R"(,"callMethod":"direct_vapi","duration":)";
   append_json(out, duration);
-  out += ',';
-  key(out, "endedReason");
+  out += R"(,"endedReason":)";
   string_or_null(out, *f.reason);
-  out += ',';
-  key(out, "transcript");
+  out += R"(,"transcript":)";
   string_or_null(out, *f.transcript);
   out += R"(,"analysis":{"summary":)";
   string_or_null(out, *f.summary);
@@ -100,20 +96,15 @@ std::string render_get_body(const webhook& report, call_summary* summary) {
   metadata_fields(out, *f.metadata, detail::provider_keys);
   out += R"(,"request":)";
   metadata_fields(out, *f.metadata, detail::request_keys);
-  out += ',';
-  key(out, "cost");
+  out += R"(,"cost":)";
   append_json(out, cost);
-  out += ',';
-  key(out, "startedAt");
+  out += R"(,"startedAt":)";
   string_or_null(out, *f.started_at);
-  out += ',';
-  key(out, "endedAt");
+  out += R"(,"endedAt":)";
   string_or_null(out, *f.ended_at);
-  out += ',';
-  key(out, "recordingUrl");
+  out += R"(,"recordingUrl":)";
   string_or_null(out, *f.recording);
-  out += ',';
-  key(out, "metadata");
+  out += R"(,"metadata":)";
   object_or_null(out, *f.metadata);
   out += "}}";
   // Kept for the whole TTL: give back what the estimate over-reserved.
