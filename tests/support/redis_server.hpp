@@ -38,8 +38,10 @@ class redis_server {
  public:
   // Extra arguments go after the defaults, e.g. {"--requirepass", "pw"}. With unix_socket it
   // also listens on socket_path().
-  explicit redis_server(std::vector<std::string> extra = {}, bool unix_socket = false)
-    : port_(free_loopback_port()) {
+  // A port of 0 picks a free one.
+  explicit redis_server(std::vector<std::string> extra = {}, bool unix_socket = false,
+                        uint16_t port = 0)
+    : port_(port ? port : free_loopback_port()) {
     char dir_template[] = "/tmp/vapi-redis-XXXXXX";
     if (!::mkdtemp(dir_template))
       throw std::runtime_error("mkdtemp failed");
@@ -55,7 +57,7 @@ class redis_server {
         start();
         return;
       } catch (const std::exception&) {
-        if (attempt == 3)
+        if (attempt == 3 || port != 0)  // a port the test chose is not changed
           throw;
         port_ = free_loopback_port();
         args_[2] = std::to_string(port_);
