@@ -1,8 +1,10 @@
 #include "redis/connection.hpp"
 
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <sys/time.h>
 
+#include <cerrno>
 #include <utility>
 
 namespace redis {
@@ -112,6 +114,34 @@ reply connection::receive() {
   if (broken_ || ctx_ == nullptr)
     throw connection_error("Redis: the connection is broken");
   return read_one();
+}
+
+std::optional<reply> connection::receive_for(std::chrono::milliseconds wait, int wake_fd) {
+  if (broken_ || ctx_ == nullptr)
+    throw connection_error("Redis: the connection is broken");
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  while (true) {
+    void* raw = nullptr;
+    if (redisGetReplyFromReader(ctx_, &raw) != REDIS_OK)
+      fail("parse a reply");
+    if (raw) {  // a whole reply was already read
+      reply out = decode(static_cast<redisReply*>(raw));
+      freeReplyObject(raw);
+      return out;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return std::nullopt;
+    pollfd fds[2] = {{ctx_->fd, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    int n = ::poll(fds, wake_fd >= 0 ? 2 : 1, static_cast<int>(left.count()));
+    if (n < 0 && errno != EINTR)
+      fail("wait for a reply");
+    if (n > 0 && wake_fd >= 0 && (fds[1].revents & POLLIN))
+      return std::nullopt;
+    if (n > 0 && fds[0].revents != 0 && redisBufferRead(ctx_) != REDIS_OK)
+      fail("read a reply");
+  }
 }
 
 std::vector<reply> connection::pipeline(const std::vector<command>& commands) {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -55,6 +56,10 @@ class connection {
   // (and the connection is broken) if none comes within the timeout, as hiredis's blocking
   // context cannot go on after a timed-out read.
   reply receive();
+  // As receive(), but waits at most `wait` and returns early (nullopt) when `wake_fd` (an
+  // eventfd or pipe, -1: none) becomes readable; a quiet spell leaves the connection usable,
+  // unlike hiredis's own timeout. For a subscriber that must also notice a stop request.
+  std::optional<reply> receive_for(std::chrono::milliseconds wait, int wake_fd = -1);
 
   bool broken() const { return broken_; }
 
