@@ -52,3 +52,7 @@ fi
 if [[ " ${missing[*]} " == *" nginx-light "* ]] && [ -d /run/systemd/system ]; then
   $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
+# And redis-server: the tests start their own Redis on free loopback ports, never the system's.
+if [[ " ${missing[*]} " == *" redis-server "* ]] && [ -d /run/systemd/system ]; then
+  $sudo systemctl disable --now redis-server >/dev/null 2>&1 || true
+fi
