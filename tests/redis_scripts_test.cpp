@@ -10,6 +10,7 @@
 
 #include "redis/connection.hpp"
 #include "redis/keys.hpp"
+#include "redis/operations.hpp"
 #include "tests/support/redis_server.hpp"
 
 namespace {
@@ -27,9 +28,10 @@ struct fixture {
     std::signal(SIGPIPE, SIG_IGN);
     return connection::open(*redis::parse_url(server.url()).ok, 2000ms);
   }
+  // The scripts as redis/operations.cpp sends them.
   reply store(const std::string& id, const std::string& value, const std::string& ttl_ms) {
-    return c.run({"EVAL", std::string(redis::scripts::store), "2", keys.call(id), keys.status(id),
-                  value, ttl_ms, keys.channel(), id});
+    return c.run(redis::ops::store(keys, id, value, std::chrono::milliseconds(std::stoll(ttl_ms)))
+                   .at(0));
   }
   reply note(const std::string& id, const std::string& status, const std::string& ttl_ms) {
     return c.run({"EVAL", std::string(redis::scripts::note_status), "2", keys.call(id),

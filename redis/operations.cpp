@@ -1,0 +1,76 @@
+#include "redis/operations.hpp"
+
+#include "redis/scripts.hpp"
+
+namespace redis::ops {
+namespace {
+
+std::string ms(std::chrono::milliseconds t) { return std::to_string(t.count()); }
+
+// The first error reply's text, if any; also when a reply is missing.
+std::optional<std::string> first_error(const std::vector<reply>& replies, size_t expected) {
+  if (replies.size() != expected)
+    return std::string("expected ") + std::to_string(expected) + " replies, got " +
+           std::to_string(replies.size());
+  for (const auto& r : replies)
+    if (r.is_error())
+      return r.text;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<command> store(const key_layout& keys, std::string_view id, std::string_view value,
+                           std::chrono::milliseconds ttl) {
+  return {{"EVAL", std::string(scripts::store), "2", keys.call(id), keys.status(id),
+           std::string(value), ms(ttl), keys.channel(), std::string(id)}};
+}
+
+std::optional<std::string> stored(const std::vector<reply>& replies) {
+  return first_error(replies, 1);
+}
+
+std::vector<command> lookup(const key_layout& keys, std::string_view id) {
+  return {{"GET", keys.call(id)}, {"GET", keys.status(id)}};
+}
+
+found looked_up(const std::vector<reply>& replies) {
+  found out;
+  if ((out.error = first_error(replies, 2)))
+    return out;
+  if (replies[0].type == reply::kind::string)
+    out.value = replies[0].text;
+  else if (replies[1].type == reply::kind::string)
+    out.status = parse_status_value(replies[1].text);
+  return out;
+}
+
+std::vector<command> remove(const key_layout& keys, std::string_view id) {
+  return {{"DEL", keys.call(id)}, {"DEL", keys.status(id)}};
+}
+
+removed removed_from(const std::vector<reply>& replies) {
+  removed out;
+  if ((out.error = first_error(replies, 2)))
+    return out;
+  out.had_result = replies[0].integer > 0;
+  out.had_status = replies[1].integer > 0;
+  return out;
+}
+
+std::vector<command> note_status(const key_layout& keys, std::string_view id,
+                                 std::string_view status, std::string_view ended_reason,
+                                 std::chrono::milliseconds ttl) {
+  return {{"EVAL", std::string(scripts::note_status), "2", keys.call(id), keys.status(id),
+           status_value(status, ended_reason), ms(ttl)}};
+}
+
+noted noted_from(const std::vector<reply>& replies) {
+  noted out;
+  if ((out.error = first_error(replies, 1)))
+    return out;
+  out.written = replies[0].integer == 1;
+  return out;
+}
+
+}  // namespace redis::ops

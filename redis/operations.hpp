@@ -1,0 +1,52 @@
+// Each thing the Redis store does, as the commands it sends and what their replies mean. Pure
+// (no I/O): the store actor sends the commands through its batch (actors/redis_batch.hpp) and
+// reads the replies with these; tests/redis_operations_test.cpp runs each against a real Redis.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "redis/connection.hpp"
+#include "redis/keys.hpp"
+#include "redis/values.hpp"
+
+namespace redis::ops {
+
+// A result stored (scripts::store): the value, its TTL, the status dropped, the id published.
+std::vector<command> store(const key_layout& keys, std::string_view id, std::string_view value,
+                           std::chrono::milliseconds ttl);
+// nullopt: stored; else Redis's error text.
+std::optional<std::string> stored(const std::vector<reply>& replies);
+
+// A call looked up: its result, else its last status.
+std::vector<command> lookup(const key_layout& keys, std::string_view id);
+struct found {
+  std::optional<std::string> value;     // the CallResult JSON as stored
+  std::optional<status_fields> status;  // only when there is no value
+  std::optional<std::string> error;     // Redis refused a command (a wrong type, say)
+};
+found looked_up(const std::vector<reply>& replies);
+
+// A call forgotten: its result and its status.
+std::vector<command> remove(const key_layout& keys, std::string_view id);
+struct removed {
+  bool had_result = false;
+  bool had_status = false;
+  std::optional<std::string> error;
+};
+removed removed_from(const std::vector<reply>& replies);
+
+// A status-update noted unless the call has a result (scripts::note_status).
+std::vector<command> note_status(const key_layout& keys, std::string_view id,
+                                 std::string_view status, std::string_view ended_reason,
+                                 std::chrono::milliseconds ttl);
+struct noted {
+  bool written = false;  // false: the call has a result, which a status never shadows
+  std::optional<std::string> error;
+};
+noted noted_from(const std::vector<reply>& replies);
+
+}  // namespace redis::ops

@@ -1,0 +1,78 @@
+// Tests redis/operations.cpp against a real redis-server: store, look up, remove and note a
+// status, each as the commands it sends and the meaning of their replies, and what a key of the
+// wrong type makes of them.
+#include "redis/operations.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+
+#include "tests/support/redis_server.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace ops = redis::ops;
+
+struct OperationsTest : ::testing::Test {
+  test_support::redis_server server;
+  redis::connection c = open();
+  redis::key_layout keys{"vapi:"};
+
+  redis::connection open() {
+    std::signal(SIGPIPE, SIG_IGN);
+    return redis::connection::open(*redis::parse_url(server.url()).ok, 2000ms);
+  }
+};
+
+TEST_F(OperationsTest, AStoredResultIsFoundAndRemoved) {
+  EXPECT_FALSE(ops::stored(c.pipeline(ops::store(keys, "c1", R"({"callId":"c1"})", 60s))));
+  auto f = ops::looked_up(c.pipeline(ops::lookup(keys, "c1")));
+  EXPECT_FALSE(f.error);
+  EXPECT_EQ(f.value, R"({"callId":"c1"})");
+  EXPECT_FALSE(f.status);
+  EXPECT_GT(c.run({"PTTL", "vapi:call:c1"}).integer, 59000);
+  auto r = ops::removed_from(c.pipeline(ops::remove(keys, "c1")));
+  EXPECT_TRUE(r.had_result);
+  EXPECT_FALSE(r.had_status);
+  auto gone = ops::looked_up(c.pipeline(ops::lookup(keys, "c1")));
+  EXPECT_FALSE(gone.value);
+  EXPECT_FALSE(gone.status);
+  EXPECT_FALSE(ops::removed_from(c.pipeline(ops::remove(keys, "c1"))).had_result);
+}
+
+TEST_F(OperationsTest, AStatusIsFoundUntilTheResultArrivesAndNeverAfter) {
+  auto n = c.pipeline(ops::note_status(keys, "c2", "ended", "customer-busy", 60s));
+  EXPECT_TRUE(ops::noted_from(n).written);
+  auto f = ops::looked_up(c.pipeline(ops::lookup(keys, "c2")));
+  EXPECT_FALSE(f.value);
+  ASSERT_TRUE(f.status);
+  EXPECT_EQ(f.status->status, "ended");
+  EXPECT_EQ(f.status->ended_reason, "customer-busy");
+  ops::stored(c.pipeline(ops::store(keys, "c2", "{}", 60s)));
+  auto after = ops::looked_up(c.pipeline(ops::lookup(keys, "c2")));
+  EXPECT_EQ(after.value, "{}");
+  EXPECT_FALSE(after.status);
+  auto late = c.pipeline(ops::note_status(keys, "c2", "ended", "", 60s));
+  EXPECT_FALSE(ops::noted_from(late).written);
+  EXPECT_EQ(c.run({"EXISTS", "vapi:status:c2"}).integer, 0);
+}
+
+TEST_F(OperationsTest, ASeedWrittenValueIsFoundAsIs) {
+  c.run({"SETEX", "vapi:call:seed-1", "1800", R"({"status":"completed","callId":"seed-1"})"});
+  auto f = ops::looked_up(c.pipeline(ops::lookup(keys, "seed-1")));
+  EXPECT_EQ(f.value, R"({"status":"completed","callId":"seed-1"})");
+}
+
+TEST_F(OperationsTest, AKeyOfAnotherTypeIsAnErrorNotACrash) {
+  c.run({"RPUSH", "vapi:call:odd", "x"});
+  auto f = ops::looked_up(c.pipeline(ops::lookup(keys, "odd")));
+  ASSERT_TRUE(f.error);
+  EXPECT_NE(f.error->find("WRONGTYPE"), std::string::npos) << *f.error;
+  auto s = ops::stored(c.pipeline(ops::store(keys, "odd", "{}", 60s)));
+  EXPECT_FALSE(s);  // SET replaces a key of any type
+  EXPECT_TRUE(ops::removed_from({}).error);  // replies missing: an error, never a guess
+}
+
+}  // namespace
