@@ -1,6 +1,7 @@
 // The key layout of the Redis store (issue 13), shared with the seed's own Redis variant:
 //   <prefix>call:<id>    the CallResult JSON itself (our GET's "data"), SET ... PX <ttl>
 //   <prefix>status:<id>  the last status-update of a call without a result, same TTL
+//   <prefix>changed:<id> when the call was last stored or deleted (redis/scripts.hpp)
 //   <prefix>stored       the channel a store publishes the call id on
 // Pure; any thread.
 #pragma once
@@ -17,6 +18,9 @@ class key_layout {
 
   std::string call(std::string_view id) const { return prefix_ + "call:" + std::string(id); }
   std::string status(std::string_view id) const { return prefix_ + "status:" + std::string(id); }
+  std::string changed(std::string_view id) const {
+    return prefix_ + "changed:" + std::string(id);
+  }
   std::string channel() const { return prefix_ + "stored"; }
 
   // SCAN's MATCH pattern for every result key: the prefix with the glob characters Redis reads

@@ -21,13 +21,19 @@ std::optional<std::string> first_error(const std::vector<reply>& replies, size_t
 }  // namespace
 
 std::vector<command> store(const key_layout& keys, std::string_view id, std::string_view value,
-                           std::chrono::milliseconds ttl) {
-  return {{"EVAL", std::string(scripts::store), "2", keys.call(id), keys.status(id),
-           std::string(value), ms(ttl), keys.channel(), std::string(id)}};
+                           std::chrono::milliseconds ttl, change_time when) {
+  return {{"EVAL", std::string(scripts::store), "3", keys.call(id), keys.status(id),
+           keys.changed(id), std::string(value), ms(ttl), keys.channel(), std::string(id),
+           std::to_string(when.at_ms), when.only_if_newer ? "1" : "0"}};
 }
 
 std::optional<std::string> stored(const std::vector<reply>& replies) {
   return first_error(replies, 1);
+}
+
+bool skipped(const std::vector<reply>& replies) {
+  return replies.size() == 1 && replies[0].type == reply::kind::integer &&
+         replies[0].integer < 0;
 }
 
 std::vector<command> lookup(const key_layout& keys, std::string_view id) {
@@ -45,24 +51,34 @@ found looked_up(const std::vector<reply>& replies) {
   return out;
 }
 
-std::vector<command> remove(const key_layout& keys, std::string_view id) {
-  return {{"DEL", keys.call(id)}, {"DEL", keys.status(id)}};
+std::vector<command> remove(const key_layout& keys, std::string_view id,
+                            std::chrono::milliseconds keep, change_time when) {
+  return {{"EVAL", std::string(scripts::remove), "3", keys.call(id), keys.status(id),
+           keys.changed(id), std::to_string(when.at_ms), ms(keep),
+           when.only_if_newer ? "1" : "0"}};
 }
 
 removed removed_from(const std::vector<reply>& replies) {
   removed out;
-  if ((out.error = first_error(replies, 2)))
+  if ((out.error = first_error(replies, 1)))
     return out;
-  out.had_result = replies[0].integer > 0;
-  out.had_status = replies[1].integer > 0;
+  const auto& r = replies[0];
+  if (r.type != reply::kind::array || r.items.size() != 2) {
+    out.error = "unexpected reply to the remove script";
+    return out;
+  }
+  out.skipped = r.items[0].integer < 0;
+  out.had_result = r.items[0].integer > 0;
+  out.had_status = r.items[1].integer > 0;
   return out;
 }
 
 std::vector<command> note_status(const key_layout& keys, std::string_view id,
                                  std::string_view status, std::string_view ended_reason,
-                                 std::chrono::milliseconds ttl) {
-  return {{"EVAL", std::string(scripts::note_status), "2", keys.call(id), keys.status(id),
-           status_value(status, ended_reason), ms(ttl)}};
+                                 std::chrono::milliseconds ttl, change_time when) {
+  return {{"EVAL", std::string(scripts::note_status), "3", keys.call(id), keys.status(id),
+           keys.changed(id), status_value(status, ended_reason), ms(ttl),
+           std::to_string(when.at_ms), when.only_if_newer ? "1" : "0"}};
 }
 
 noted noted_from(const std::vector<reply>& replies) {

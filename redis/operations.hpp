@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,11 +16,20 @@
 
 namespace redis::ops {
 
+// When a change was made, and whether it may apply only over older ones (redis/scripts.hpp):
+// a change sent late, from the outbox, is only_if_newer.
+struct change_time {
+  int64_t at_ms = 0;  // epoch ms
+  bool only_if_newer = false;
+};
+
 // A result stored (scripts::store): the value, its TTL, the status dropped, the id published.
 std::vector<command> store(const key_layout& keys, std::string_view id, std::string_view value,
-                           std::chrono::milliseconds ttl);
-// nullopt: stored; else Redis's error text.
+                           std::chrono::milliseconds ttl, change_time when = {});
+// nullopt: stored (or skipped as older: see skipped); else Redis's error text.
 std::optional<std::string> stored(const std::vector<reply>& replies);
+// True when an only_if_newer store found a newer change and left it.
+bool skipped(const std::vector<reply>& replies);
 
 // A call looked up: its result, else its last status.
 std::vector<command> lookup(const key_layout& keys, std::string_view id);
@@ -30,11 +40,13 @@ struct found {
 };
 found looked_up(const std::vector<reply>& replies);
 
-// A call forgotten: its result and its status.
-std::vector<command> remove(const key_layout& keys, std::string_view id);
+// A call forgotten: its result and its status; its change time kept for `keep` (scripts::remove).
+std::vector<command> remove(const key_layout& keys, std::string_view id,
+                            std::chrono::milliseconds keep, change_time when = {});
 struct removed {
   bool had_result = false;
   bool had_status = false;
+  bool skipped = false;  // only_if_newer, and the call changed since
   std::optional<std::string> error;
 };
 removed removed_from(const std::vector<reply>& replies);
@@ -42,7 +54,7 @@ removed removed_from(const std::vector<reply>& replies);
 // A status-update noted unless the call has a result (scripts::note_status).
 std::vector<command> note_status(const key_layout& keys, std::string_view id,
                                  std::string_view status, std::string_view ended_reason,
-                                 std::chrono::milliseconds ttl);
+                                 std::chrono::milliseconds ttl, change_time when = {});
 struct noted {
   bool written = false;  // false: the call has a result, which a status never shadows
   std::optional<std::string> error;

@@ -33,13 +33,13 @@ TEST_F(OperationsTest, AStoredResultIsFoundAndRemoved) {
   EXPECT_EQ(f.value, R"({"callId":"c1"})");
   EXPECT_FALSE(f.status);
   EXPECT_GT(c.run({"PTTL", "vapi:call:c1"}).integer, 59000);
-  auto r = ops::removed_from(c.pipeline(ops::remove(keys, "c1")));
+  auto r = ops::removed_from(c.pipeline(ops::remove(keys, "c1", 60s)));
   EXPECT_TRUE(r.had_result);
   EXPECT_FALSE(r.had_status);
   auto gone = ops::looked_up(c.pipeline(ops::lookup(keys, "c1")));
   EXPECT_FALSE(gone.value);
   EXPECT_FALSE(gone.status);
-  EXPECT_FALSE(ops::removed_from(c.pipeline(ops::remove(keys, "c1"))).had_result);
+  EXPECT_FALSE(ops::removed_from(c.pipeline(ops::remove(keys, "c1", 60s))).had_result);
 }
 
 TEST_F(OperationsTest, AStatusIsFoundUntilTheResultArrivesAndNeverAfter) {
@@ -57,6 +57,41 @@ TEST_F(OperationsTest, AStatusIsFoundUntilTheResultArrivesAndNeverAfter) {
   auto late = c.pipeline(ops::note_status(keys, "c2", "ended", "", 60s));
   EXPECT_FALSE(ops::noted_from(late).written);
   EXPECT_EQ(c.run({"EXISTS", "vapi:status:c2"}).integer, 0);
+}
+
+// What an instance's outbox sends once Redis is back (only_if_newer) never undoes a later change.
+TEST_F(OperationsTest, AChangeSentLateNeverOverwritesALaterOne) {
+  using ops::change_time;
+  // A newer report, stored directly, wins over an older one sent late.
+  ops::stored(c.pipeline(ops::store(keys, "o1", R"({"v":2})", 60s, change_time{2000, false})));
+  auto late = c.pipeline(ops::store(keys, "o1", R"({"v":1})", 60s, change_time{1000, true}));
+  EXPECT_FALSE(ops::stored(late));
+  EXPECT_TRUE(ops::skipped(late));
+  EXPECT_EQ(c.run({"GET", "vapi:call:o1"}).text, R"({"v":2})");
+  // A delete made meanwhile keeps an older result from coming back ...
+  auto d = ops::removed_from(c.pipeline(ops::remove(keys, "o1", 60s, change_time{3000, false})));
+  EXPECT_TRUE(d.had_result);
+  EXPECT_FALSE(ops::skipped(c.pipeline(ops::store(keys, "o2", "{}", 60s))));
+  EXPECT_TRUE(ops::skipped(
+    c.pipeline(ops::store(keys, "o1", R"({"v":1})", 60s, change_time{2500, true}))));
+  EXPECT_EQ(c.run({"EXISTS", "vapi:call:o1"}).integer, 0);
+  // ... and a late status too; but a change newer than the last one applies.
+  EXPECT_FALSE(ops::noted_from(c.pipeline(ops::note_status(keys, "o1", "ended", "", 60s,
+                                                          change_time{2900, true})))
+                 .written);
+  auto newer = c.pipeline(ops::store(keys, "o1", R"({"v":3})", 60s, change_time{4000, true}));
+  EXPECT_FALSE(ops::skipped(newer));
+  EXPECT_EQ(c.run({"GET", "vapi:call:o1"}).text, R"({"v":3})");
+  // A late delete older than the store it would undo is skipped.
+  auto old_delete =
+    ops::removed_from(c.pipeline(ops::remove(keys, "o1", 60s, change_time{3500, true})));
+  EXPECT_TRUE(old_delete.skipped);
+  EXPECT_EQ(c.run({"EXISTS", "vapi:call:o1"}).integer, 1);
+  // A seed-written value has no change time: anything sent late is newer than it.
+  c.run({"SETEX", "vapi:call:o3", "1800", "{}"});
+  EXPECT_FALSE(ops::skipped(
+    c.pipeline(ops::store(keys, "o3", R"({"v":1})", 60s, change_time{1, true}))));
+  EXPECT_GT(c.run({"PTTL", "vapi:changed:o1"}).integer, 59000);
 }
 
 TEST_F(OperationsTest, ASeedWrittenValueIsFoundAsIs) {

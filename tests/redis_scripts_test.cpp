@@ -34,8 +34,10 @@ struct fixture {
                    .at(0));
   }
   reply note(const std::string& id, const std::string& status, const std::string& ttl_ms) {
-    return c.run({"EVAL", std::string(redis::scripts::note_status), "2", keys.call(id),
-                  keys.status(id), status, ttl_ms});
+    auto st = redis::parse_status_value(status);
+    return c.run(redis::ops::note_status(keys, id, st->status, st->ended_reason,
+                                         std::chrono::milliseconds(std::stoll(ttl_ms)))
+                   .at(0));
   }
 };
 
