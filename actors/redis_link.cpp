@@ -15,12 +15,22 @@ struct link_state {
   static constexpr const char* name = "redis_link";
   redis_link_options opts;
   std::optional<redis::connection> conn;
+  std::optional<redis::endpoint> master;  // with sentinels: the last one they named
   bool up = false;            // as last logged
   bool ever_tried = false;    // the first failure is logged as a change too
   std::chrono::milliseconds backoff{0};
   clock_type::time_point next_attempt{};
   std::minstd_rand jitter{std::random_device{}()};
 };
+
+bool via_sentinels(const link_state& st) { return !st.opts.sentinels.empty(); }
+
+// Where the link is (or was last) connected, for log lines: never the password.
+std::string where(const link_state& st) {
+  if (!via_sentinels(st))
+    return st.opts.where.redacted();
+  return st.master ? st.master->redacted() : "sentinel master " + st.opts.master_name;
+}
 
 void went_down(link_state& st, const std::string& why) {
   st.conn.reset();
@@ -31,11 +41,27 @@ void went_down(link_state& st, const std::string& why) {
                                                     st.backoff.count() / 4)(st.jitter);
   st.next_attempt = clock_type::now() + st.backoff + std::chrono::milliseconds(spread);
   if (st.up || !st.ever_tried)
-    logging::warn("redis_down", {{"redis", st.opts.where.redacted()},
+    logging::warn("redis_down", {{"redis", where(st)},
                                  {"reason", why},
                                  {"retryMs", st.backoff.count()}});
   st.up = false;
   st.ever_tried = true;
+}
+
+// A connection to the master the sentinels name; throws connection_error with their reasons.
+redis::connection open_via_sentinels(link_state& st) {
+  auto found = redis::resolve_master(st.opts.sentinels, st.opts.master_name, st.opts.where,
+                                     st.opts.timeout);
+  if (!found.ok)
+    throw redis::connection_error(found.error);
+  bool changed = !st.master || st.master->host != found.ok->host ||
+                 st.master->port != found.ok->port;
+  if (changed)
+    logging::info("redis_master", {{"redis", found.ok->redacted()},
+                                   {"master", st.opts.master_name},
+                                   {"previous", st.master ? st.master->redacted() : ""}});
+  st.master = std::move(found.ok);
+  return std::move(*found.conn);
 }
 
 // A connection, or the reason there is none.
@@ -49,17 +75,55 @@ std::optional<std::string> ensure_connected(link_state& st) {
                             .count()) +
            " ms";
   try {
-    st.conn = redis::connection::open(st.opts.where, st.opts.timeout);
+    st.conn = via_sentinels(st) ? open_via_sentinels(st)
+                                : redis::connection::open(st.opts.where, st.opts.timeout);
   } catch (const redis::connection_error& e) {
     went_down(st, e.what());
     return std::string(e.what());
   }
   if (!st.up)
-    logging::info("redis_up", {{"redis", st.opts.where.redacted()}});
+    logging::info("redis_up", {{"redis", where(st)}});
   st.up = true;
   st.ever_tried = true;
   st.backoff = std::chrono::milliseconds(0);
   return std::nullopt;
+}
+
+// A reply saying the server we hold is a replica now (demoted by a failover).
+bool demoted(const std::vector<redis::reply>& replies) {
+  for (const auto& r : replies)
+    if (r.is_error() && r.text.rfind("READONLY", 0) == 0)
+      return true;
+  return false;
+}
+
+redis_result run(link_state& st, const std::vector<redis::command>& commands) {
+  redis_result out;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (auto why = ensure_connected(st)) {
+      if (attempt == 0)
+        out.error = *why;
+      return out;  // the second time: the first attempt's READONLY replies
+    }
+    try {
+      auto replies = st.conn->pipeline(commands);
+      bool again = via_sentinels(st) && demoted(replies);
+      if (attempt == 0 || !again) {
+        out.replies = std::move(replies);
+        out.ok = true;
+      }
+      if (!again)
+        return out;
+      logging::warn("redis_demoted", {{"redis", where(st)}, {"master", st.opts.master_name}});
+      st.conn.reset();  // not down: ask the sentinels again at once
+    } catch (const redis::connection_error& e) {
+      out = redis_result{};
+      out.error = e.what();
+      went_down(st, e.what());
+      return out;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -70,20 +134,14 @@ redis_link_actor spawn_redis_link(caf::actor_system& system, redis_link_options 
     self->state.opts = std::move(opts);
     return {
       [self](redis_run_atom, const std::vector<redis::command>& commands) {
+        return run(self->state, commands);
+      },
+      [self](redis_master_atom) {
         auto& st = self->state;
-        redis_result out;
-        if (auto why = ensure_connected(st)) {
-          out.error = *why;
-          return out;
-        }
-        try {
-          out.replies = st.conn->pipeline(commands);
-          out.ok = true;
-        } catch (const redis::connection_error& e) {
-          out.error = e.what();
-          went_down(st, e.what());
-        }
-        return out;
+        if (!via_sentinels(st))
+          return;
+        st.conn.reset();
+        st.next_attempt = clock_type::now();  // news, not a retry: no back-off to wait out
       },
     };
   };

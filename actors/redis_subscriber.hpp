@@ -8,6 +8,11 @@
 // A lost connection is retried after a back-off (min_backoff doubling to max_backoff), logged
 // once per change of state. The destructor stops the thread at once (an eventfd wakes it) and
 // joins it.
+//
+// With sentinels, each (re)subscription first asks them for the master (redis/sentinel.hpp),
+// so after a failover it subscribes on the new one: when the connection breaks (the sentinels
+// kill a demoted master's subscribers), or at once when master_changed() is called (whoever
+// is told redis_master_atom by actors/sentinel_watch.hpp passes it on).
 #pragma once
 
 #include <caf/all.hpp>
@@ -16,8 +21,10 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "redis/redis_url.hpp"
+#include "redis/sentinel.hpp"
 
 namespace vapi_cache {
 
@@ -27,7 +34,9 @@ using redis_subscribed_atom = caf::atom_constant<caf::atom("redis_sub")>;
 constexpr redis_subscribed_atom redis_subscribed_atom_v{};
 
 struct redis_subscriber_options {
-  redis::endpoint where;
+  redis::endpoint where;  // with sentinels: the user, password and db (host and port unused)
+  std::vector<redis::sentinel_address> sentinels;  // empty: subscribe at `where`
+  std::string master_name;                         // with sentinels: REDIS_MASTER_NAME
   std::string channel;
   std::chrono::milliseconds timeout{2000};  // connect and SUBSCRIBE
   std::chrono::milliseconds min_backoff{100};
@@ -41,6 +50,10 @@ class redis_subscriber {
   redis_subscriber(const redis_subscriber&) = delete;
   redis_subscriber& operator=(const redis_subscriber&) = delete;
 
+  // "The master may have changed": subscribe again on the one the sentinels name now. Any
+  // thread; returns at once. Ignored without sentinels.
+  void master_changed();
+
  private:
   void run();
 
@@ -48,6 +61,7 @@ class redis_subscriber {
   caf::actor owner_;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> master_changed_{false};
   std::thread thread_;
 };
 
