@@ -9,6 +9,7 @@
 #include "actors/cache_actor.hpp"
 #include "actors/journal_actor.hpp"
 #include "actors/probe_actor.hpp"
+#include "actors/redis_store.hpp"
 #include "config/settings.hpp"
 #include "http/server.hpp"
 #include "logging/log.hpp"
@@ -96,6 +97,41 @@ void close_journal(caf::actor_system& system, const vapi_cache::cache_actor& cac
              [](caf::error&) { logging::error("journal_close_timed_out"); });
 }
 
+// The store http/ talks to: the in-memory cache, or (STORE=redis) the Redis store, which
+// answers the same messages.
+vapi_cache::cache_actor spawn_store(caf::actor_system& system, const config::settings& s,
+                                    bool journaled) {
+  if (s.store == "redis") {
+    vapi_cache::redis_store_options o;
+    o.ttl = s.cache_ttl;
+    o.max_waiters = s.max_waiters;
+    o.key_prefix = s.redis_key_prefix;
+    o.link.where = s.redis;
+    o.link.timeout = s.redis_timeout;
+    o.link.sentinels = s.redis_sentinels;
+    o.link.master_name = s.redis_master_name;
+    o.subscriber.where = s.redis;
+    o.subscriber.timeout = s.redis_timeout;
+    o.subscriber.sentinels = s.redis_sentinels;
+    o.subscriber.master_name = s.redis_master_name;
+    o.journaled = journaled;
+    o.max_outbox_bytes = s.max_memory_bytes;
+    logging::info("store", {{"store", "redis"},
+                            {"redis", s.redis.redacted()},
+                            {"keyPrefix", s.redis_key_prefix},
+                            {"sentinels", s.redis_sentinels.size()},
+                            {"outbox", journaled ? "journaled" : "memory only"}});
+    return vapi_cache::spawn_redis_store(system, o);
+  }
+  vapi_cache::cache_options options;
+  options.ttl = s.cache_ttl;
+  options.max_waiters = s.max_waiters;
+  options.max_entries = s.max_entries;
+  options.max_bytes = s.max_memory_bytes;
+  options.journaled = journaled;
+  return vapi_cache::spawn_cache(system, options);
+}
+
 int serve(const config::settings& s, const sigset_t& stop_signals) {
   bool refused = false;
   auto data_dir = lock_data_dir(s, refused);
@@ -110,13 +146,7 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
   // on one core (README, "Performance").
   cfg.set("scheduler.policy", caf::atom("sharing"));
   caf::actor_system system{cfg};
-  vapi_cache::cache_options options;
-  options.ttl = s.cache_ttl;
-  options.max_waiters = s.max_waiters;
-  options.max_entries = s.max_entries;
-  options.max_bytes = s.max_memory_bytes;
-  options.journaled = data_dir != nullptr;
-  auto cache = vapi_cache::spawn_cache(system, options);
+  auto cache = spawn_store(system, s, data_dir != nullptr);
   vapi_cache::journal_actor journal;
   if (data_dir) {
     vapi_cache::journal_options jo;
@@ -157,7 +187,8 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
                               {"dataDir", s.data_dir},
                               {"journalFsync", s.data_dir.empty() ? "" : s.journal_fsync},
                               {"maxMemoryMb", s.max_memory_bytes >> 20},
-                              {"maxEntries", s.max_entries}});
+                              {"maxEntries", s.max_entries},
+                              {"store", s.store}});
   warn_about_open_access(s);
 
   int sig = 0;

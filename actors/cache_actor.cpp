@@ -288,7 +288,11 @@ cache_actor::behavior_type cache(cache_self self, cache_options options) {
     [=, &counters](caf::ping_atom) {
       ++counters.messages_processed;
       auto& state = self->state;
-      return cache_health{state.options.journaled, state.replaying, state.journal_state};
+      cache_health h;
+      h.journaled = state.options.journaled;
+      h.replaying = state.replaying;
+      h.journal = state.journal_state;
+      return h;
     },
     [=, &counters](metrics_atom, int64_t sent_ns) {
       ++counters.messages_processed;

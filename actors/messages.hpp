@@ -38,9 +38,11 @@ namespace vapi_cache {
 // (body_ptr, in actors/stored_body.hpp).
 // What happened, in the cache's words; http/ alone turns it into a status code.
 // unsaved: the change is made in memory (stored and served) but the journal could not write
-// it; unavailable: the journal is still being replayed and no more requests can be held.
+// it; unavailable: the journal is still being replayed and no more requests can be held;
+// store_unavailable: the shared store (Redis) cannot be reached, so nothing can be read.
 enum class outcome : uint8_t {
-  stored, found, deleted, not_found, listed, noted, waited, busy, unsaved, unavailable
+  stored, found, deleted, not_found, listed, noted, waited, busy, unsaved, unavailable,
+  store_unavailable
 };
 
 // Where a call is while its result has not arrived, from VAPI's status-update messages.
@@ -97,6 +99,10 @@ struct cache_health {
   bool journaled = false;  // a journal is attached (DATA_DIR set)
   bool replaying = false;  // it is still being read back
   journal_health journal;
+  const char* store = "memory";  // STORE: "memory" or "redis"
+  bool store_up = true;          // redis: the last round trip worked
+  std::string store_error;       // redis: why not, for an operator (never a password)
+  size_t outbox = 0;             // redis: changes acknowledged, waiting to be written to it
 };
 
 using cache_actor = caf::typed_actor<

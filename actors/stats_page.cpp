@@ -28,13 +28,16 @@ std::optional<stats_cursor> parse_cursor(std::string_view text) {
 
 std::string render_stats_page(const std::vector<stats_row>& rows, bool more, size_t total,
                               const cache_counters& counters, size_t stored_bytes, size_t waiters,
-                              const actor_system_view& system) {
+                              const actor_system_view& system,
+                              const std::optional<std::string>& next_cursor) {
   auto list = nlohmann::ordered_json::array();
   for (const auto& r : rows)
     list.push_back({{"callId", *r.call_id}, {"timestamp", r.stored_at_ms},
                     {"expiresAt", r.expires_at_ms}});
   nlohmann::ordered_json next = nullptr;
-  if (more && !rows.empty())
+  if (more && next_cursor)
+    next = *next_cursor;
+  else if (more && !rows.empty())
     next = format_cursor({rows.back().stored_at_ms, *rows.back().call_id});
   nlohmann::ordered_json stats = {
     {"size", total},

@@ -50,9 +50,11 @@ struct actor_system_view {
 };
 
 // Renders one page: `rows` in order (actors/stats_order.hpp selects them), `more` if entries
-// follow them, `total` the count of every cached result.
+// follow them, `total` the count of every cached result. `next_cursor`, when given, is the
+// next page's cursor (the Redis store's, from SCAN) instead of one made from the last row.
 std::string render_stats_page(const std::vector<stats_row>& rows, bool more, size_t total,
                               const cache_counters& counters, size_t stored_bytes, size_t waiters,
-                              const actor_system_view& system);
+                              const actor_system_view& system,
+                              const std::optional<std::string>& next_cursor = std::nullopt);
 
 }  // namespace vapi_cache

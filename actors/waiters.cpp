@@ -83,4 +83,12 @@ waiters::waiter waiters::unlink(waiter_id id) {
   return std::move(w);
 }
 
+std::vector<std::string> waiters::missing_calls() const {
+  std::vector<std::string> out;
+  out.reserve(by_call_.size());
+  for (const auto& [call, ids] : by_call_)
+    out.push_back(call);
+  return out;
+}
+
 }  // namespace vapi_cache

@@ -42,6 +42,10 @@ class waiters {
   bool drop(waiter_id id);
 
   size_t size() const { return waiting_.size(); }
+  // Whether a waiter still misses `call`'s result; every such call (the Redis store reads them
+  // again when its subscription was down).
+  bool waits_for(const std::string& call) const { return by_call_.count(call) != 0; }
+  std::vector<std::string> missing_calls() const;
 
  private:
   struct waiter {

@@ -203,6 +203,44 @@ const std::map<std::string, converter>& converters() {
     {"MAX_ENTRIES", whole_number(1, 1ull << 32, [](settings& s, uint64_t v) {
        s.max_entries = v;
      })},
+    {"STORE",
+     [](const std::string& text, settings& s) -> std::optional<std::string> {
+       if (text != "memory" && text != "redis")
+         return std::string("expected memory or redis");
+       s.store = text;
+       return std::nullopt;
+     }},
+    // Its error never repeats the URL (it may hold a password): see the secret names below.
+    {"REDIS_URL",
+     [](const std::string& text, settings& s) -> std::optional<std::string> {
+       auto parsed = redis::parse_url(text);
+       if (!parsed.ok)
+         return parsed.error;
+       s.redis = *parsed.ok;
+       return std::nullopt;
+     }},
+    {"REDIS_KEY_PREFIX", any_text(&settings::redis_key_prefix)},
+    {"REDIS_SENTINELS",
+     [](const std::string& text, settings& s) -> std::optional<std::string> {
+       s.redis_sentinels.clear();
+       if (text.empty())
+         return std::nullopt;
+       auto parsed = redis::parse_sentinels(text);
+       if (!parsed.error.empty())
+         return parsed.error;
+       s.redis_sentinels = parsed.ok;
+       return std::nullopt;
+     }},
+    {"REDIS_MASTER_NAME",
+     [](const std::string& text, settings& s) -> std::optional<std::string> {
+       if (text.empty() || text.find_first_of(" \t\r\n") != std::string::npos)
+         return std::string("expected a master name without spaces");
+       s.redis_master_name = text;
+       return std::nullopt;
+     }},
+    {"REDIS_TIMEOUT_MS", whole_number(10, 60000, [](settings& s, uint64_t v) {
+       s.redis_timeout = std::chrono::milliseconds(v);
+     })},
   };
   return table;
 }
@@ -223,6 +261,12 @@ std::string help_text(const std::vector<entry>& defaults) {
   }
   out << "  --help, -h\n      Print this and exit.\n";
   return out.str();
+}
+
+// Settings whose values are never written into a message (REDIS_URL may carry a password).
+bool secret(const std::string& name) {
+  return name == "REDIS_URL" || name == "WEBHOOK_SECRET" || name == "WEBHOOK_HMAC_SECRET" ||
+         name == "API_TOKEN";
 }
 
 load_result fail(std::string message) {
@@ -311,8 +355,8 @@ load_result load(const std::vector<std::string>& args, const env_lookup& env,
   s.cpus = detect();  // before the converters: HTTP_THREADS=0 and ACTOR_THREADS=0 read it
   for (const auto& [name, value] : raw)
     if (auto problem = converters().at(name)(value.value, s))
-      return fail("invalid " + name + " \"" + value.value + "\" (from " + value.source +
-                  "): " + *problem);
+      return fail("invalid " + name + " " + (secret(name) ? "" : "\"" + value.value + "\" ") +
+                  "(from " + value.source + "): " + *problem);
   if (s.max_memory_bytes < s.max_body_bytes)
     return fail("invalid MAX_MEMORY_MB \"" + raw["MAX_MEMORY_MB"].value + "\" (from " +
                 raw["MAX_MEMORY_MB"].source + "): cannot hold even one report of MAX_BODY_BYTES (" +

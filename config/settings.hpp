@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "config/cpu_budget.hpp"
+#include "redis/redis_url.hpp"
+#include "redis/sentinel.hpp"
 
 namespace config {
 
@@ -53,6 +55,14 @@ struct settings {
   std::size_t journal_segment_bytes = 0;
   std::size_t max_memory_bytes = 0;  // MAX_MEMORY_MB, in bytes
   std::size_t max_entries = 0;
+
+  // The store (README, "Run several instances").
+  std::string store;                // memory or redis
+  redis::endpoint redis;            // REDIS_URL, parsed
+  std::string redis_key_prefix;     // REDIS_KEY_PREFIX
+  std::vector<redis::sentinel_address> redis_sentinels;  // empty: REDIS_URL's host is Redis
+  std::string redis_master_name;    // asked of the sentinels
+  std::chrono::milliseconds redis_timeout{0};  // connect and every round trip
 };
 
 // What start-up does next: run with `values`, or print `output` and exit with `exit_code`

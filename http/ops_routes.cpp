@@ -58,11 +58,23 @@ void routes::get_health(const request& req, writer rsp) {
                        {"journalWriteFailures", j.write_failures}};
                      return replies::send(*w, Code::Service_Unavailable, body.dump(), ex);
                    }
+                   if (!h.cache.store_up) {
+                     nlohmann::ordered_json body = {
+                       {"success", false},
+                       {"error", "Store unavailable"},
+                       {"message", "Redis cannot be reached (" + h.cache.store_error +
+                                     "); reads answer 503, webhooks are acknowledged and kept "
+                                     "in the outbox until Redis is back"},
+                       {"status", "degraded"},
+                       {"store", h.cache.store},
+                       {"outbox", h.cache.outbox}};
+                     return replies::send(*w, Code::Service_Unavailable, body.dump(), ex);
+                   }
                    const char* journal = !h.cache.journaled ? "off"
                                          : h.cache.replaying ? "replaying" : "ok";
                    replies::send(*w, Code::Ok,
                                  std::string(R"({"success":true,"status":"ok","journal":")") +
-                                   journal + "\"}",
+                                   journal + R"(","store":")" + h.cache.store + "\"}",
                                  ex);
                  }));
 }
@@ -83,6 +95,9 @@ void routes::get_ready(const request& req, writer rsp) {
                    if (h.cache.replaying)
                      return replies::send_error(*w, Code::Service_Unavailable,
                                                 "Replaying the journal", ex);
+                   if (!h.cache.store_up)
+                     return replies::send_error(*w, Code::Service_Unavailable,
+                                                "The store (Redis) cannot be reached", ex);
                    if (!life->ready())
                      return replies::send_error(*w, Code::Service_Unavailable,
                                                 "The service is shutting down", ex);

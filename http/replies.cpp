@@ -122,7 +122,18 @@ void send_replaying(responder& w, const exchange_ptr& ex) {
        ex);
 }
 
+void send_store_unavailable(responder& w, const exchange_ptr& ex) {
+  w.header("Retry-After", "1");
+  send(w, Code::Service_Unavailable,
+       dump({{"success", false},
+             {"error", "Store unavailable"},
+             {"message", "The shared store (Redis) cannot be reached; retry after 1 second"}}),
+       ex);
+}
+
 bool send_unavailable(responder& w, vapi_cache::outcome what, const exchange_ptr& ex) {
+  if (what == vapi_cache::outcome::store_unavailable)
+    return send_store_unavailable(w, ex), true;
   if (what == vapi_cache::outcome::unsaved)
     return send_unsaved(w, ex), true;
   if (what == vapi_cache::outcome::unavailable)
@@ -160,7 +171,8 @@ Code to_code(vapi_cache::outcome what) {
     case vapi_cache::outcome::not_found: return Code::Not_Found;
     case vapi_cache::outcome::busy:
     case vapi_cache::outcome::unsaved:
-    case vapi_cache::outcome::unavailable: return Code::Service_Unavailable;
+    case vapi_cache::outcome::unavailable:
+    case vapi_cache::outcome::store_unavailable: return Code::Service_Unavailable;
   }
   return Code::Internal_Server_Error;
 }

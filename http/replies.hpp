@@ -34,6 +34,7 @@ void send_busy(responder& w, const exchange_ptr& ex);
 void send_unsaved(responder& w, const exchange_ptr& ex);
 // 503 with Retry-After: the journal is being replayed and no more requests can be held.
 void send_replaying(responder& w, const exchange_ptr& ex);
+void send_store_unavailable(responder& w, const exchange_ptr& ex);
 // One of the three above for busy, unsaved and unavailable (true); false for any other.
 bool send_unavailable(responder& w, vapi_cache::outcome what, const exchange_ptr& ex);
 

@@ -130,6 +130,8 @@ void routes::post_webhook(const request& req, writer rsp) {
                      ex->metrics.count_webhook(vapi::end_of_call_report, webhook_outcome::unsaved);
                      return replies::send_unsaved(*w, ex);
                    }
+                   if (replies::send_unavailable(*w, a.what, ex))
+                     return;
                    if (cached)
                      logging::info("cached", *cached);
                    ex->metrics.count_webhook(vapi::end_of_call_report, webhook_outcome::stored);

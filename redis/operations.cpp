@@ -89,4 +89,39 @@ noted noted_from(const std::vector<reply>& replies) {
   return out;
 }
 
+std::vector<command> scan_calls(const key_layout& keys, uint64_t cursor, size_t count) {
+  return {{"SCAN", std::to_string(cursor), "MATCH", keys.call_pattern(), "COUNT",
+           std::to_string(count)}};
+}
+
+scanned scanned_from(const key_layout& keys, const std::vector<reply>& replies) {
+  scanned out;
+  if ((out.error = first_error(replies, 1)))
+    return out;
+  const auto& r = replies[0];
+  if (r.type != reply::kind::array || r.items.size() != 2 ||
+      r.items[0].type != reply::kind::string || r.items[1].type != reply::kind::array) {
+    out.error = "unexpected reply to SCAN";
+    return out;
+  }
+  try {
+    out.next = std::stoull(r.items[0].text);
+  } catch (const std::exception&) {
+    out.error = "unexpected SCAN cursor";
+    return out;
+  }
+  for (const auto& key : r.items[1].items)
+    if (auto id = keys.call_id_of(key.text))
+      out.call_ids.emplace_back(*id);
+  return out;
+}
+
+std::vector<command> ttls(const key_layout& keys, const std::vector<std::string>& call_ids) {
+  std::vector<command> out;
+  out.reserve(call_ids.size());
+  for (const auto& id : call_ids)
+    out.push_back({"PTTL", keys.call(id)});
+  return out;
+}
+
 }  // namespace redis::ops

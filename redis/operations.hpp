@@ -61,4 +61,16 @@ struct noted {
 };
 noted noted_from(const std::vector<reply>& replies);
 
+// One step of a listing of every result key (SCAN cursor MATCH <prefix>call:* COUNT n).
+std::vector<command> scan_calls(const key_layout& keys, uint64_t cursor, size_t count);
+struct scanned {
+  uint64_t next = 0;  // 0: the listing is complete
+  std::vector<std::string> call_ids;
+  std::optional<std::string> error;
+};
+scanned scanned_from(const key_layout& keys, const std::vector<reply>& replies);
+
+// Each call's remaining life (PTTL of its result key), for stats' times (values.hpp).
+std::vector<command> ttls(const key_layout& keys, const std::vector<std::string>& call_ids);
+
 }  // namespace redis::ops

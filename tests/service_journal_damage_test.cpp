@@ -224,7 +224,7 @@ TEST(JournalDamage, ACorruptedRecordInTheMiddleIsSkippedAndTheOthersServed) {
   // Healthy: it journals and serves as before.
   auto health = c.get("/health");
   EXPECT_EQ(health.status, 200);
-  EXPECT_EQ(health.body, R"({"success":true,"status":"ok","journal":"ok"})");
+  EXPECT_EQ(health.body, R"({"success":true,"status":"ok","journal":"ok","store":"memory"})");
   EXPECT_EQ(c.post_json(webhook, report("m-4")).status, 200);
   EXPECT_EQ(c.get(calls + "m-4").status, 200);
   EXPECT_EQ(svc.stop(SIGTERM), 0);
@@ -331,7 +331,7 @@ void expect_recovered(const service_process& svc, std::map<std::string, std::str
                       const std::string& id) {
   auto health = wait_healthy(svc.port(), 5s);
   EXPECT_EQ(health.status, 200) << health.body;
-  EXPECT_EQ(health.body, R"({"success":true,"status":"ok","journal":"ok"})");
+  EXPECT_EQ(health.body, R"({"success":true,"status":"ok","journal":"ok","store":"memory"})");
   auto page = metrics_page(svc.port());
   EXPECT_EQ(test_support::sample(page, "vapi_journal_failing"), 0);
   EXPECT_EQ(test_support::sample(page, "vapi_journal_backlog_records"), 0);

@@ -495,7 +495,7 @@ TEST(Journal, EmptyDataDirServesFromMemoryOnlyAndSaysSo) {
     EXPECT_EQ(c.get(calls + "in-memory").status, 200);
     auto health = c.get("/health");
     EXPECT_EQ(health.status, 200);
-    EXPECT_EQ(health.body, R"({"success":true,"status":"ok","journal":"off"})");
+    EXPECT_EQ(health.body, R"({"success":true,"status":"ok","journal":"off","store":"memory"})");
     EXPECT_EQ(c.get("/ready").status, 200);
     auto page = c.get("/metrics").body;
     EXPECT_EQ(page.find("vapi_journal_"), std::string::npos) << "journal metrics without one";

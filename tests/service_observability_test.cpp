@@ -167,7 +167,7 @@ TEST(Health, HealthAndReadyAnswerWhileServing) {
   auto health = c.get("/health");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(json::parse(health.body),
-            json::parse(R"({"success":true,"status":"ok","journal":"ok"})"));
+            json::parse(R"({"success":true,"status":"ok","journal":"ok","store":"memory"})"));
   auto ready = c.get("/ready");
   EXPECT_EQ(ready.status, 200);
   EXPECT_EQ(json::parse(ready.body), json::parse(R"({"success":true,"status":"ready"})"));

@@ -110,7 +110,9 @@ TEST(settings, defaults_text_declares_every_setting) {
                                    "WEBHOOK_TIMESTAMP_HEADER",
                                    "WEBHOOK_TIMESTAMP_TOLERANCE_SECONDS", "API_TOKEN",
                                    "DATA_DIR", "JOURNAL_FSYNC", "JOURNAL_SEGMENT_MB",
-                                   "MAX_MEMORY_MB", "MAX_ENTRIES"};
+                                   "MAX_MEMORY_MB", "MAX_ENTRIES", "STORE", "REDIS_URL",
+                                   "REDIS_KEY_PREFIX", "REDIS_SENTINELS", "REDIS_MASTER_NAME",
+                                   "REDIS_TIMEOUT_MS"};
   EXPECT_EQ(names_in_defaults(), want);
 }
 
