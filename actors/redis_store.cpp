@@ -12,6 +12,14 @@ int64_t epoch_ms() {
     .count();
 }
 
+// Strictly increasing: two changes of one call made in the same millisecond still have an order
+// (redis/scripts.hpp compares these times).
+int64_t change_ms(store_self self) {
+  auto& st = self->state;
+  st.last_change_ms = std::max(epoch_ms(), st.last_change_ms + 1);
+  return st.last_change_ms;
+}
+
 namespace {
 
 void send_batch_if_ready(store_self self) {
@@ -36,7 +44,7 @@ void send_batch_if_ready(store_self self) {
 void put(store_self self, std::string id, body_ptr body, reply_fn reply) {
   auto& st = self->state;
   ++st.counters.cached;
-  auto now = epoch_ms();
+  auto now = change_ms(self);
   st.waiting.stored(id, body);  // this instance's waiters need no round trip
   outbox_item item{journal::kind::stored, id, now, now + st.options.ttl.count(), body, {}};
   // Behind changes already queued, a change queues too: they reach Redis in arrival order.
@@ -61,7 +69,7 @@ void note_status(store_self self, std::string id, call_progress progress, reply_
   if (auto* queued = in_outbox(self, id); queued && queued->type == journal::kind::stored)
     return reply(answer{outcome::noted, nullptr});  // a result is final
   ++st.counters.status_updates;
-  auto now = epoch_ms();
+  auto now = change_ms(self);
   outbox_item item{journal::kind::status, id, now, now + st.options.ttl.count(), nullptr,
                    progress};
   if (!st.outbox.empty())
@@ -80,7 +88,7 @@ void note_status(store_self self, std::string id, call_progress progress, reply_
 
 void remove(store_self self, std::string id, reply_fn reply) {
   auto& st = self->state;
-  auto now = epoch_ms();
+  auto now = change_ms(self);
   if (auto* queued = in_outbox(self, id)) {
     // Its store is still queued here: the delete queues behind it, and answers as the
     // memory cache would.

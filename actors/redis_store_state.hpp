@@ -42,6 +42,7 @@ struct redis_store_state {
   bool ever_answered = false;
   std::string error = "not connected yet";
   caf::actor_clock::time_point last_round_trip;
+  int64_t last_change_ms = 0;  // change_ms()
 
   waiters waiting;
   std::unordered_map<uint64_t, uint64_t> tickets;  // a held wait's ticket -> its waiter
@@ -88,5 +89,6 @@ void finish_closing(store_self self);
 const outbox_item* in_outbox(store_self self, const std::string& id);
 
 int64_t epoch_ms();
+int64_t change_ms(store_self self);  // epoch ms, each call later than the one before
 
 }  // namespace vapi_cache
