@@ -48,6 +48,11 @@ struct cache_metrics {
   bool replaying = false;
   journal_health journal;
   size_t call_statuses = 0;  // calls with a status-update and no result yet
+  // STORE=redis only (the memory cache leaves redis false).
+  bool redis = false;
+  bool redis_up = false;       // the last round trip worked
+  size_t outbox = 0;           // changes acknowledged, not yet written to Redis
+  size_t outbox_bytes = 0;
   size_t waiters = 0;        // long-polls held now
   size_t mailbox = 0;        // messages queued behind this one, from CAF's mailbox
   // How long the metrics request waited in the mailbox. When it is handled it is the oldest

@@ -139,6 +139,20 @@ void drain(store_self self) {
         self->state.draining = false;
         if (!ok)
           return;  // retried at the next tick, or when a round trip works again
+        // Refused whole (OOM, READONLY, LOADING: Redis's state, not the changes'): all stay
+        // for the next try. Refused in part: those changes are the problem, and leave.
+        bool any_taken = false;
+        for (size_t i : reply_of)
+          any_taken |= i == SIZE_MAX || !replies.at(i).is_error();
+        auto& st = self->state;
+        if (!any_taken) {
+          if (!st.outbox_refused)  // once per spell, not per retry
+            logging::warn("redis_refused", {{"reason", replies.at(reply_of.at(0)).text},
+                                            {"outbox", st.outbox.size()}});
+          st.outbox_refused = true;
+          return;
+        }
+        st.outbox_refused = false;
         settle(self, sent, replies, reply_of);
         drain(self);
         finish_closing(self);

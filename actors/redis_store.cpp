@@ -55,11 +55,14 @@ void put(store_self self, std::string id, body_ptr body, reply_fn reply) {
   run(self, redis::ops::store(st.keys, id, value.value_or(text), st.options.ttl, {now, false}),
       [self, item = std::move(item), reply = std::move(reply)](
         bool ok, std::vector<redis::reply> replies, const std::string&) mutable {
-        if (!ok)
+        // Redis refusing the write (OOM under maxmemory noeviction, READONLY, LOADING) is
+        // as good as Redis away: the outbox keeps it and retries.
+        auto refused = ok ? redis::ops::stored(replies) : std::nullopt;
+        if (refused)
+          logging::warn("redis_refused", {{"callId", item.call_id}, {"reason", *refused}});
+        if (!ok || refused)
           return enqueue(self, std::move(item), std::move(reply),
                          answer{outcome::stored, nullptr});
-        if (auto refused = redis::ops::stored(replies))  // Redis refused the script itself
-          logging::error("redis_refused", {{"callId", item.call_id}, {"reason", *refused}});
         reply(answer{outcome::stored, nullptr});
       });
 }
@@ -78,8 +81,8 @@ void note_status(store_self self, std::string id, call_progress progress, reply_
       redis::ops::note_status(st.keys, id, progress.status, progress.ended_reason,
                               st.options.ttl, {now, false}),
       [self, item = std::move(item), reply = std::move(reply)](
-        bool ok, std::vector<redis::reply>, const std::string&) mutable {
-        if (!ok)
+        bool ok, std::vector<redis::reply> replies, const std::string&) mutable {
+        if (!ok || redis::ops::noted_from(replies).error)
           return enqueue(self, std::move(item), std::move(reply),
                          answer{outcome::noted, nullptr});
         reply(answer{outcome::noted, nullptr});
@@ -104,6 +107,10 @@ void remove(store_self self, std::string id, reply_fn reply) {
         if (!ok)  // whether it existed is Redis's to say: the client retries
           return reply(answer{outcome::store_unavailable, nullptr});
         auto r = redis::ops::removed_from(replies);
+        if (r.error) {
+          logging::warn("redis_refused", {{"reason", *r.error}});
+          return reply(answer{outcome::store_unavailable, nullptr});
+        }
         self->state.counters.deleted += r.had_result;
         reply(answer{r.had_result ? outcome::deleted : outcome::not_found, nullptr});
       });
@@ -279,7 +286,11 @@ redis_store_actor::behavior_type redis_store(store_self self, redis_store_option
       auto& st = self->state;
       cache_metrics m;
       m.counters = counters;
-      m.journal_waiting = st.outbox.size();
+      m.journal_waiting = st.commits.waiting();
+      m.redis = true;
+      m.redis_up = st.up;
+      m.outbox = st.outbox.size();
+      m.outbox_bytes = st.outbox_bytes;
       m.journaled = st.options.journaled;
       m.replaying = st.replaying;
       m.journal = st.journal_state;

@@ -22,21 +22,27 @@ lookup from_outbox(const outbox_item& q) {
 }
 
 // One call as Redis holds it; a value that is not ours to serve is logged and not found.
-lookup from_redis(const std::string& id, const redis::ops::found& f) {
+// nullopt: Redis refused the read for a reason of its own (LOADING after a restart, a
+// replica that lost its master...): unavailable, never a 404 a flow would believe.
+std::optional<lookup> from_redis(const std::string& id, const redis::ops::found& f) {
   if (f.error) {
+    if (f.error->rfind("WRONGTYPE", 0) != 0) {
+      logging::warn("redis_read_refused", {{"callId", id}, {"reason", *f.error}});
+      return std::nullopt;
+    }
     logging::warn("redis_unreadable", {{"callId", id}, {"reason", *f.error}});
-    return {};
+    return lookup{};
   }
   if (f.value) {
     if (auto body = redis::get_body_for(*f.value))
-      return {stored_body::plain(std::move(*body)), std::nullopt};
+      return lookup{stored_body::plain(std::move(*body)), std::nullopt};
     logging::warn("redis_unreadable",
                   {{"callId", id}, {"reason", "the stored value is not a JSON object"}});
-    return {};
+    return lookup{};
   }
   if (f.status)
-    return {nullptr, call_progress{f.status->status, f.status->ended_reason}};
-  return {};
+    return lookup{nullptr, call_progress{f.status->status, f.status->ended_reason}};
+  return lookup{};
 }
 
 void count(store_self self, const std::vector<lookup>& got) {
@@ -65,7 +71,10 @@ void read_all(store_self self, const std::vector<std::string>& ids, read_fn done
           }
           std::vector<reply> mine(std::make_move_iterator(replies.begin() + 2 * i),
                                   std::make_move_iterator(replies.begin() + 2 * i + 2));
-          out[i] = from_redis(ids[i], redis::ops::looked_up(mine));
+          auto got = from_redis(ids[i], redis::ops::looked_up(mine));
+          if (!got)
+            return done(false, {});
+          out[i] = std::move(*got);
         }
         done(true, std::move(out));
       });

@@ -54,6 +54,7 @@ struct redis_store_state {
   std::unordered_map<std::string, const outbox_item*> outbox_latest;
   size_t outbox_bytes = 0;
   bool draining = false;  // a drain batch is with Redis
+  bool outbox_refused = false;  // Redis refuses every change of the last drain (logged once)
 
   // Its journal (DATA_DIR): the outbox's changes, and their removal once Redis has them.
   journal_actor journal;

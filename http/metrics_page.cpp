@@ -103,6 +103,21 @@ void write_journal(prometheus_text& out, const vapi_cache::cache_metrics& m) {
       "Segments deleted because every record in them had expired.", d(j.segments_removed));
 }
 
+// Written only with STORE=redis.
+void write_redis(prometheus_text& out, const vapi_cache::cache_metrics& m) {
+  if (!m.redis)
+    return;
+  one(out, "vapi_redis_up", metric_type::gauge,
+      "1 while Redis answers (the last round trip worked); 0: reads are answered 503.",
+      m.redis_up ? 1 : 0);
+  one(out, "vapi_redis_outbox_changes", metric_type::gauge,
+      "Changes acknowledged but not yet written to Redis (kept in the journal meanwhile).",
+      static_cast<double>(m.outbox));
+  one(out, "vapi_redis_outbox_bytes", metric_type::gauge,
+      "Bytes those changes hold in memory (bounded by MAX_MEMORY_MB; past it webhooks get 503).",
+      static_cast<double>(m.outbox_bytes));
+}
+
 // The connection layer's families are named vapi_http_*, as the issue that made them did.
 void write_connections(prometheus_text& out, const connection_counts& c) {
   auto d = [](uint64_t n) { return static_cast<double>(n); };
@@ -151,6 +166,7 @@ std::string render_metrics_page(const vapi_cache::system_view& actors,
   if (actors.cache_up) {
     write_cache(out, actors.cache);
     write_journal(out, actors.cache);
+    write_redis(out, actors.cache);
   }
   one(out, "vapi_cache_actor_up", metric_type::gauge,
       "1 if the actor answered this scrape within 1 s, else 0.", actors.cache_up ? 1 : 0,

@@ -58,17 +58,21 @@ void routes::get_health(const request& req, writer rsp) {
                        {"journalWriteFailures", j.write_failures}};
                      return replies::send(*w, Code::Service_Unavailable, body.dump(), ex);
                    }
+                   // Redis away is not this process failing: 200, so that a liveness probe
+                   // does not restart every instance while webhooks still land in the outbox;
+                   // /ready is 503 meanwhile, and the body says why.
                    if (!h.cache.store_up) {
                      nlohmann::ordered_json body = {
-                       {"success", false},
+                       {"success", true},
+                       {"status", "degraded"},
                        {"error", "Store unavailable"},
                        {"message", "Redis cannot be reached (" + h.cache.store_error +
                                      "); reads answer 503, webhooks are acknowledged and kept "
                                      "in the outbox until Redis is back"},
-                       {"status", "degraded"},
+                       {"journal", !h.cache.journaled ? "off" : "ok"},
                        {"store", h.cache.store},
                        {"outbox", h.cache.outbox}};
-                     return replies::send(*w, Code::Service_Unavailable, body.dump(), ex);
+                     return replies::send(*w, Code::Ok, body.dump(), ex);
                    }
                    const char* journal = !h.cache.journaled ? "off"
                                          : h.cache.replaying ? "replaying" : "ok";
