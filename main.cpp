@@ -207,7 +207,7 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
   // arrived) rather than hold up the drain.
   if (!server.drain(grace, [&] { caf::anon_send(cache, vapi_cache::wait_over_atom_v); }))
     logging::warn("drain_incomplete", {{"graceSeconds", s.shutdown_grace.count()}});
-  if (journal)
+  if (journal || s.store == "redis")  // the Redis store's outbox, even without a journal
     close_journal(system, cache);
   // The actors go first: once they are gone no reply can reach a writer of a stopped endpoint.
   stop_actors();
