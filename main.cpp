@@ -76,8 +76,11 @@ vapi_cache::fsync_policy fsync_of(const std::string& name) {
 std::unique_ptr<journal::directory> lock_data_dir(const config::settings& s, bool& refused) {
   refused = false;
   if (s.data_dir.empty()) {
-    logging::warn("memory_only", {{"message", "DATA_DIR is empty: results live only in memory "
-                                              "and are lost on restart"}});
+    logging::warn("memory_only", {{"message", s.store == "redis"
+                                                ? "DATA_DIR is empty: what Redis cannot take "
+                                                  "(the outbox) lives only in memory"
+                                                : "DATA_DIR is empty: results live only in "
+                                                  "memory and are lost on restart"}});
     return nullptr;
   }
   try {

@@ -134,6 +134,9 @@ void get_call(store_self self, const std::string& id, reply_fn reply) {
     auto& l = got.at(0);
     if (l.body)
       return reply(answer{outcome::found, std::move(l.body)});
+    // The outbox is still being read back: the result may be in it, so no 404 yet.
+    if (self->state.replaying)
+      return reply(answer{outcome::unavailable, nullptr});
     reply(answer{outcome::not_found, nullptr, std::move(l.progress)});
   });
 }
