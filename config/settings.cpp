@@ -2,6 +2,8 @@
 // check every value, naming the setting and where its bad value came from.
 #include "config/settings.hpp"
 
+#include "config/converter.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -61,31 +63,9 @@ std::string flag_of(const std::string& name) {
   return flag;
 }
 
-std::optional<uint64_t> parse_uint(const std::string& text, uint64_t min, uint64_t max) {
-  uint64_t v = 0;
-  auto end = text.data() + text.size();
-  auto [ptr, ec] = std::from_chars(text.data(), end, v);
-  if (text.empty() || ec != std::errc() || ptr != end || v < min || v > max)
-    return std::nullopt;
-  return v;
-}
-
 // 0: one per CPU the process may use (its affinity mask and cgroup quota), not per CPU of the host.
 unsigned resolve_threads(uint64_t n, const settings& s) {
   return n != 0 ? static_cast<unsigned>(n) : std::max(1u, s.cpus.count);
-}
-
-// One converter per setting: stores the value or returns what is wrong with it.
-using converter = std::function<std::optional<std::string>(const std::string&, settings&)>;
-
-converter whole_number(uint64_t min, uint64_t max, std::function<void(settings&, uint64_t)> set) {
-  return [=](const std::string& text, settings& s) -> std::optional<std::string> {
-    auto v = parse_uint(text, min, max);
-    if (!v)
-      return "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max);
-    set(s, *v);
-    return std::nullopt;
-  };
 }
 
 // An HTTP header name (RFC 9110 token); `allow_empty` for settings where empty means "none".
@@ -103,15 +83,7 @@ converter header_name(bool allow_empty, std::string settings::*field) {
   };
 }
 
-// Secrets and prefixes: any text, empty included. Never echoed: no value of these is invalid.
-converter any_text(std::string settings::*field) {
-  return [=](const std::string& text, settings& s) -> std::optional<std::string> {
-    s.*field = text;
-    return std::nullopt;
-  };
-}
-
-const std::map<std::string, converter>& converters() {
+std::map<std::string, converter> general_converters() {
   static const std::map<std::string, converter> table = {
     {"HOST",
      [](const std::string& text, settings& s) -> std::optional<std::string> {
@@ -203,45 +175,18 @@ const std::map<std::string, converter>& converters() {
     {"MAX_ENTRIES", whole_number(1, 1ull << 32, [](settings& s, uint64_t v) {
        s.max_entries = v;
      })},
-    {"STORE",
-     [](const std::string& text, settings& s) -> std::optional<std::string> {
-       if (text != "memory" && text != "redis")
-         return std::string("expected memory or redis");
-       s.store = text;
-       return std::nullopt;
-     }},
-    // Its error never repeats the URL (it may hold a password): see the secret names below.
-    {"REDIS_URL",
-     [](const std::string& text, settings& s) -> std::optional<std::string> {
-       auto parsed = redis::parse_url(text);
-       if (!parsed.ok)
-         return parsed.error;
-       s.redis = *parsed.ok;
-       return std::nullopt;
-     }},
-    {"REDIS_KEY_PREFIX", any_text(&settings::redis_key_prefix)},
-    {"REDIS_SENTINELS",
-     [](const std::string& text, settings& s) -> std::optional<std::string> {
-       s.redis_sentinels.clear();
-       if (text.empty())
-         return std::nullopt;
-       auto parsed = redis::parse_sentinels(text);
-       if (!parsed.error.empty())
-         return parsed.error;
-       s.redis_sentinels = parsed.ok;
-       return std::nullopt;
-     }},
-    {"REDIS_MASTER_NAME",
-     [](const std::string& text, settings& s) -> std::optional<std::string> {
-       if (text.empty() || text.find_first_of(" \t\r\n") != std::string::npos)
-         return std::string("expected a master name without spaces");
-       s.redis_master_name = text;
-       return std::nullopt;
-     }},
-    {"REDIS_TIMEOUT_MS", whole_number(10, 60000, [](settings& s, uint64_t v) {
-       s.redis_timeout = std::chrono::milliseconds(v);
-     })},
   };
+  return table;
+}
+
+// Every setting's converter: those above and the store's (config/store_settings.cpp).
+const std::map<std::string, converter>& converters() {
+  static const std::map<std::string, converter> table = [] {
+    auto all = general_converters();
+    for (auto& [name, conv] : store_converters())
+      all.emplace(name, conv);
+    return all;
+  }();
   return table;
 }
 
