@@ -1,6 +1,7 @@
 // What the Redis store actor holds, shared by the files that implement it (redis_store.cpp:
-// the handlers; redis_store_reads.cpp: lookups, waits and stats; redis_outbox.cpp: changes
-// Redis could not take yet). Only the store actor's thread touches it.
+// the handlers; redis_store_writes.cpp: results, statuses, deletes; redis_store_reads.cpp:
+// lookups and waits; redis_store_stats.cpp: stats; redis_outbox.cpp: changes Redis could not
+// take yet). Only the store actor's thread touches it.
 #pragma once
 
 #include <deque>
@@ -71,6 +72,11 @@ using store_self = redis_store_actor::stateful_pointer<redis_store_state>;
 void run(store_self self, std::vector<redis::command> commands, redis_batch::done_fn done);
 // Whether a round trip worked, for /health, /ready and the outbox.
 void note_round_trip(store_self self, bool ok, const std::string& error);
+
+// redis_store_writes.cpp
+void put(store_self self, std::string id, body_ptr body, reply_fn reply);
+void note_status(store_self self, std::string id, call_progress progress, reply_fn reply);
+void remove(store_self self, std::string id, reply_fn reply);
 
 // redis_store_reads.cpp
 void get_call(store_self self, const std::string& id, reply_fn reply);
