@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "actors/cache_state.hpp"
+#include "actors/system_view.hpp"
 
 namespace vapi_cache {
 namespace {
@@ -39,24 +40,10 @@ std::vector<lookup> lookups(cache_self self, const std::vector<std::string>& ids
   return out;
 }
 
-void count_wait_end(cache_counters& c, waiters::ending why) {
-  switch (why) {
-    case waiters::ending::answered: ++c.waits_answered; break;
-    case waiters::ending::timed_out: ++c.waits_timed_out; break;
-    case waiters::ending::released: ++c.waits_released; break;
-  }
-}
-
 std::string stats_body(cache_self self, const stats_request& req) {
   auto& state = self->state;
   auto page = state.by_time.select(req);
-  actor_system_view system;
-  system.workers = self->system().scheduler().num_workers();
-  system.running_actors = self->system().registry().running();
-  system.cache_mailbox = self->mailbox().size();
-  system.messages_processed = state.counters.messages_processed;
-  system.uptime_seconds =
-    std::chrono::duration<double>(self->clock().now() - state.started_at).count();
+  auto system = system_view(self, state.counters, state.started_at);
   return render_stats_page(page.rows, page.more, state.entries.size(), state.counters,
                            state.stored_bytes, state.waiting.size(), system);
 }

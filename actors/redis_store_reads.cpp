@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "actors/redis_store_state.hpp"
+#include "actors/system_view.hpp"
 #include "logging/log.hpp"
 #include "redis/values.hpp"
 
@@ -78,14 +79,6 @@ void read_all(store_self self, const std::vector<std::string>& ids, read_fn done
         }
         done(true, std::move(out));
       });
-}
-
-void count_wait_end(cache_counters& c, waiters::ending why) {
-  switch (why) {
-    case waiters::ending::answered: ++c.waits_answered; break;
-    case waiters::ending::timed_out: ++c.waits_timed_out; break;
-    case waiters::ending::released: ++c.waits_released; break;
-  }
 }
 
 // A held wait is over: the calls still missing are read once more for their statuses.

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "actors/redis_store_state.hpp"
+#include "actors/system_view.hpp"
 #include "redis/values.hpp"
 
 namespace vapi_cache {
@@ -35,13 +36,7 @@ void render(store_self self, const listing_ptr& l, const std::vector<redis::repl
     if (t)  // gone since the SCAN, or kept without an expiry by someone else: left out
       rows.push_back({&l->ids[i], t->stored_at_ms, t->expires_at_ms});
   }
-  actor_system_view system;
-  system.workers = self->system().scheduler().num_workers();
-  system.running_actors = self->system().registry().running();
-  system.cache_mailbox = self->mailbox().size();
-  system.messages_processed = st.counters.messages_processed;
-  system.uptime_seconds =
-    std::chrono::duration<double>(self->clock().now() - st.started_at).count();
+  auto system = system_view(self, st.counters, st.started_at);
   std::optional<std::string> next;
   if (l->next != 0)
     next = format_cursor({static_cast<int64_t>(l->next), "scan"});
