@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "actors/cache_state.hpp"
-#include "actors/system_view.hpp"
+#include "actors/store_reporting.hpp"
 
 namespace vapi_cache {
 namespace {
@@ -43,7 +43,7 @@ std::vector<lookup> lookups(cache_self self, const std::vector<std::string>& ids
 std::string stats_body(cache_self self, const stats_request& req) {
   auto& state = self->state;
   auto page = state.by_time.select(req);
-  auto system = system_view(self, state.counters, state.started_at);
+  auto system = describe_system(self, state.counters, state.started_at);
   return render_stats_page(page.rows, page.more, state.entries.size(), state.counters,
                            state.stored_bytes, state.waiting.size(), system);
 }

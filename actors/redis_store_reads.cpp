@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "actors/redis_store_state.hpp"
-#include "actors/system_view.hpp"
+#include "actors/store_reporting.hpp"
 #include "logging/log.hpp"
 #include "redis/values.hpp"
 

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "actors/redis_store_state.hpp"
-#include "actors/system_view.hpp"
+#include "actors/store_reporting.hpp"
 #include "redis/values.hpp"
 
 namespace vapi_cache {
@@ -36,7 +36,7 @@ void render(store_self self, const listing_ptr& l, const std::vector<redis::repl
     if (t)  // gone since the SCAN, or kept without an expiry by someone else: left out
       rows.push_back({&l->ids[i], t->stored_at_ms, t->expires_at_ms});
   }
-  auto system = system_view(self, st.counters, st.started_at);
+  auto system = describe_system(self, st.counters, st.started_at);
   std::optional<std::string> next;
   if (l->next != 0)
     next = format_cursor({static_cast<int64_t>(l->next), "scan"});

@@ -11,7 +11,7 @@ namespace vapi_cache {
 
 // The actor system as the store actor `self` sees it now.
 template <class Self>
-actor_system_view system_view(Self self, const cache_counters& counters,
+actor_system_view describe_system(Self self, const cache_counters& counters,
                               caf::actor_clock::time_point started_at) {
   actor_system_view v;
   v.workers = self->system().scheduler().num_workers();
