@@ -248,6 +248,11 @@ void routes::get_stats(const request& req, writer rsp) {
     return replies::send_error(rsp, Code::Bad_Request, page.error, ex);
   ask(actors_.cache, vapi_cache::stats_atom_v, std::move(*page.value),
                  reply_fn([w = share(std::move(rsp)), ex](answer a) {
+                   if (replies::send_unavailable(*w, a.what, ex))
+                     return;
+                   if (!a.body)  // every store answers listed with a body; never a crash
+                     return replies::send_error(*w, Code::Internal_Server_Error,
+                                                "The store gave no stats", ex);
                    replies::send_stored(*w, replies::to_code(a.what), a.body, ex);
                  }));
 }
