@@ -118,11 +118,15 @@ vapi_cache::cache_actor spawn_store(caf::actor_system& system, const config::set
     o.subscriber.sentinels = s.redis_sentinels;
     o.subscriber.master_name = s.redis_master_name;
     o.journaled = journaled;
+    o.wait_replicas = s.redis_wait_replicas >= 0 ? unsigned(s.redis_wait_replicas)
+                                                 : s.redis_sentinels.empty() ? 0u : 1u;
+    o.wait_timeout = s.redis_timeout / 2;
     o.max_outbox_bytes = s.max_memory_bytes;
     logging::info("store", {{"store", "redis"},
                             {"redis", s.redis.redacted()},
                             {"keyPrefix", s.redis_key_prefix},
                             {"sentinels", s.redis_sentinels.size()},
+                            {"waitReplicas", o.wait_replicas},
                             {"outbox", journaled ? "journaled" : "memory only"}});
     return vapi_cache::spawn_redis_store(system, o);
   }

@@ -134,8 +134,8 @@ void drain(store_self self) {
   st.draining = true;
   if (commands.empty())
     commands.push_back({"PING"});  // everything sent has expired: one round trip settles it
-  run(self, std::move(commands),
-      [self, sent, reply_of](bool ok, std::vector<redis::reply> replies, const std::string&) {
+  run_write(self, std::move(commands),
+            [self, sent, reply_of](bool ok, std::vector<redis::reply> replies, const std::string&) {
         self->state.draining = false;
         if (!ok)
           return;  // retried at the next tick, or when a round trip works again

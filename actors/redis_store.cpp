@@ -64,6 +64,36 @@ void run(store_self self, std::vector<redis::command> commands, redis_batch::don
   send_batch_if_ready(self);
 }
 
+void run_write(store_self self, std::vector<redis::command> commands,
+               redis_batch::done_fn done) {
+  auto want = self->state.options.wait_replicas;
+  if (want == 0)
+    return run(self, std::move(commands), std::move(done));
+  commands.push_back({"WAIT", std::to_string(want),
+                      std::to_string(self->state.options.wait_timeout.count())});
+  run(self, std::move(commands),
+      [self, want, done = std::move(done)](bool ok, std::vector<redis::reply> replies,
+                                           const std::string& error) {
+        if (!ok || replies.empty())
+          return done(false, {}, error);
+        auto acked = replies.back();
+        replies.pop_back();
+        auto& st = self->state;
+        if (acked.type != redis::reply::kind::integer || acked.integer < int64_t(want)) {
+          auto why = "the write reached " + std::to_string(std::max<int64_t>(acked.integer, 0)) +
+                     " of the " + std::to_string(want) + " replicas REDIS_WAIT_REPLICAS asks";
+          if (!st.replicas_short)  // once per spell
+            logging::warn("redis_not_replicated", {{"reason", why}});
+          st.replicas_short = true;
+          return done(false, {}, why);
+        }
+        if (st.replicas_short)
+          logging::info("redis_replicated", {{"replicas", acked.integer}});
+        st.replicas_short = false;
+        done(true, std::move(replies), error);
+      });
+}
+
 void note_round_trip(store_self self, bool ok, const std::string& error) {
   auto& st = self->state;
   st.last_round_trip = self->clock().now();

@@ -45,6 +45,11 @@ struct redis_store_options {
   // A journal will be attached (attach_atom) for the outbox; without one the outbox is kept
   // in memory only.
   bool journaled = false;
+  // A write counts as done once this many replicas have it (WAIT); 0: when the master has it.
+  // Without it a failover loses what the old master took after the promotion began (measured:
+  // about half a second of webhooks, tests/service_redis_sentinel_test.cpp).
+  unsigned wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{1000};  // WAIT's own; below the link's round trip bound
   size_t max_outbox_bytes = size_t(256) << 20;  // past it a webhook is answered 503
   std::chrono::milliseconds tick{250};  // outbox retries and the health probe
 };

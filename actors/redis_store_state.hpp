@@ -55,7 +55,8 @@ struct redis_store_state {
   std::unordered_map<std::string, const outbox_item*> outbox_latest;
   size_t outbox_bytes = 0;
   bool draining = false;  // a drain batch is with Redis
-  bool outbox_refused = false;  // Redis refuses every change of the last drain (logged once)
+  bool outbox_refused = false;
+  bool replicas_short = false;  // the last write's WAIT saw fewer replicas than asked (logged once)  // Redis refuses every change of the last drain (logged once)
 
   // Its journal (DATA_DIR): the outbox's changes, and their removal once Redis has them.
   journal_actor journal;
@@ -70,6 +71,10 @@ using store_self = redis_store_actor::stateful_pointer<redis_store_state>;
 
 // Sends `commands` in the next pipeline; `done` gets its replies (ok false: Redis is away).
 void run(store_self self, std::vector<redis::command> commands, redis_batch::done_fn done);
+// As run, for commands that change Redis: with wait_replicas, they count as done only once that
+// many replicas have them (WAIT), so that a failover cannot lose what was acknowledged.
+void run_write(store_self self, std::vector<redis::command> commands,
+               redis_batch::done_fn done);
 // Whether a round trip worked, for /health, /ready and the outbox.
 void note_round_trip(store_self self, bool ok, const std::string& error);
 

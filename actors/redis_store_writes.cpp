@@ -18,7 +18,7 @@ void put(store_self self, std::string id, body_ptr body, reply_fn reply) {
     return enqueue(self, std::move(item), std::move(reply), answer{outcome::stored, nullptr});
   auto text = body->text();
   auto value = redis::value_of_get_body(text);
-  run(self, redis::ops::store(st.keys, id, value.value_or(text), st.options.ttl, {now, false}),
+  run_write(self, redis::ops::store(st.keys, id, value.value_or(text), st.options.ttl, {now, false}),
       [self, item = std::move(item), reply = std::move(reply)](
         bool ok, std::vector<redis::reply> replies, const std::string&) mutable {
         // Redis refusing the write (OOM under maxmemory noeviction, READONLY, LOADING) is
@@ -43,8 +43,8 @@ void note_status(store_self self, std::string id, call_progress progress, reply_
                    progress};
   if (!st.outbox.empty())
     return enqueue(self, std::move(item), std::move(reply), answer{outcome::noted, nullptr});
-  run(self,
-      redis::ops::note_status(st.keys, id, progress.status, progress.ended_reason,
+  run_write(self,
+            redis::ops::note_status(st.keys, id, progress.status, progress.ended_reason,
                               st.options.ttl, {now, false}),
       [self, item = std::move(item), reply = std::move(reply)](
         bool ok, std::vector<redis::reply> replies, const std::string&) mutable {
@@ -67,7 +67,7 @@ void remove(store_self self, std::string id, reply_fn reply) {
     return enqueue(self, std::move(item), std::move(reply),
                    answer{had ? outcome::deleted : outcome::not_found, nullptr});
   }
-  run(self, redis::ops::remove(st.keys, id, st.options.ttl, {now, false}),
+  run_write(self, redis::ops::remove(st.keys, id, st.options.ttl, {now, false}),
       [self, reply = std::move(reply)](bool ok, std::vector<redis::reply> replies,
                                        const std::string&) {
         if (!ok)  // whether it existed is Redis's to say: the client retries

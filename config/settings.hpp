@@ -63,6 +63,7 @@ struct settings {
   std::vector<redis::sentinel_address> redis_sentinels;  // empty: REDIS_URL's host is Redis
   std::string redis_master_name;    // asked of the sentinels
   std::chrono::milliseconds redis_timeout{0};  // connect and every round trip
+  int redis_wait_replicas = -1;     // REDIS_WAIT_REPLICAS; -1: auto (1 with sentinels, else 0)
 };
 
 // What start-up does next: run with `values`, or print `output` and exit with `exit_code`

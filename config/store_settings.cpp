@@ -40,6 +40,16 @@ std::map<std::string, converter> store_converters() {
        s.redis_master_name = text;
        return std::nullopt;
      }},
+    {"REDIS_WAIT_REPLICAS",
+     [](const std::string& text, settings& s) -> std::optional<std::string> {
+       if (text == "auto")
+         return s.redis_wait_replicas = -1, std::nullopt;
+       auto n = parse_uint(text, 0, 16);
+       if (!n)
+         return std::string("expected auto or a whole number from 0 to 16");
+       s.redis_wait_replicas = static_cast<int>(*n);
+       return std::nullopt;
+     }},
     {"REDIS_TIMEOUT_MS", whole_number(10, 60000, [](settings& s, uint64_t v) {
        s.redis_timeout = std::chrono::milliseconds(v);
      })},

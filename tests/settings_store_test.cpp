@@ -31,6 +31,7 @@ TEST(settings_store, defaults_are_the_memory_store_and_a_local_redis) {
   EXPECT_TRUE(r.values->redis_sentinels.empty());
   EXPECT_EQ(r.values->redis_master_name, "mymaster");
   EXPECT_EQ(r.values->redis_timeout.count(), 2000);
+  EXPECT_EQ(r.values->redis_wait_replicas, -1);  // auto
 }
 
 TEST(settings_store, redis_settings_from_the_environment_and_flags) {
@@ -51,6 +52,7 @@ TEST(settings_store, redis_settings_from_the_environment_and_flags) {
   EXPECT_EQ(r.values->redis_sentinels[1].host, "10.0.0.2");
   EXPECT_EQ(r.values->redis_sentinels[1].port, 26379);
   EXPECT_EQ(r.values->redis_master_name, "calls");
+  EXPECT_EQ(load({}, {{"REDIS_WAIT_REPLICAS", "2"}}).values->redis_wait_replicas, 2);
 }
 
 TEST(settings_store, a_unix_socket_url) {
@@ -65,7 +67,8 @@ TEST(settings_store, bad_values_exit_2_naming_the_setting) {
          {"STORE", "postgres"},
          {"REDIS_SENTINELS", "host:notaport"},
          {"REDIS_MASTER_NAME", "two words"},
-         {"REDIS_TIMEOUT_MS", "0"}}) {
+         {"REDIS_TIMEOUT_MS", "0"},
+         {"REDIS_WAIT_REPLICAS", "some"}}) {
     auto r = load({}, {{name, value}});
     EXPECT_FALSE(r.values) << name;
     EXPECT_EQ(r.exit_code, 2) << name;

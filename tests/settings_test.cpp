@@ -112,7 +112,7 @@ TEST(settings, defaults_text_declares_every_setting) {
                                    "DATA_DIR", "JOURNAL_FSYNC", "JOURNAL_SEGMENT_MB",
                                    "MAX_MEMORY_MB", "MAX_ENTRIES", "STORE", "REDIS_URL",
                                    "REDIS_KEY_PREFIX", "REDIS_SENTINELS", "REDIS_MASTER_NAME",
-                                   "REDIS_TIMEOUT_MS"};
+                                   "REDIS_TIMEOUT_MS", "REDIS_WAIT_REPLICAS"};
   EXPECT_EQ(names_in_defaults(), want);
 }
 

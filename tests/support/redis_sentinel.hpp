@@ -23,23 +23,12 @@
 
 #include "redis/connection.hpp"
 #include "redis/sentinel.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/redis_server.hpp"
 
 namespace test_support {
 
 using namespace std::chrono_literals;
-
-// Bounded polling: true as soon as `f()` is, false if it is not within `within`.
-template <class F>
-bool eventually(F f, std::chrono::milliseconds within, std::chrono::milliseconds every = 50ms) {
-  for (auto deadline = std::chrono::steady_clock::now() + within;;) {
-    if (f())
-      return true;
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(every);
-  }
-}
 
 // One `redis-server <dir>/sentinel.conf --sentinel` (a sentinel rewrites its file, so it is
 // its own).

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "redis/connection.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/redis_server.hpp"
 #include "tests/support/service_process.hpp"
 
@@ -26,18 +27,6 @@ inline std::map<std::string, std::string> redis_env(const redis_server& r,
 inline redis::connection redis_connection(const redis_server& r) {
   std::signal(SIGPIPE, SIG_IGN);
   return redis::connection::open(*redis::parse_url(r.url()).ok, std::chrono::seconds(2));
-}
-
-// Polls `ok` every 20 ms for up to `limit`.
-template <class F>
-bool eventually(F ok, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < end) {
-    if (ok())
-      return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return ok();
 }
 
 }  // namespace test_support
