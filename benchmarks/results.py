@@ -12,6 +12,8 @@ One JSON object per line. Known kinds:
   {"kind":"memory","server":..,"bytes_per_entry":..,...}  {"kind":"scale","get_max_ms":..,...}
   {"kind":"journal_post_ratio",...}  {"kind":"replay",...}  {"kind":"memory_journal_ratio",...}
   {"kind":"soak",...} (its series and latencies get tables of their own)
+  {"kind":"redis_mode_ratio",...} (issue 13's targets; redis_mode, redis_wake, redis_instances
+  rows are tables of their own)
 Any other kind (long_poll, micro, ...) becomes a table of its own with its keys as columns.
 """
 import datetime
@@ -321,6 +323,10 @@ def main():
                "memory only ≥ 0.8", r.get("always_over_memory_only"), lambda x: x >= 0.8)
         target(f"webhook POST 2 KB, per core, 64 connections ({v}): JOURNAL_FSYNC=always ÷ "
                "peer ≥ 1.5", r.get("always_over_peer"), lambda x: x >= 1.5)
+    # The Redis store's (issue 13), from redis_mode.py.
+    for r in by_kind.get("redis_mode_ratio", []):
+        target(f"(issue 13) STORE=redis {r.get('scenario')}, per core, one Redis: ours ÷ "
+               "fastify-seed-redis ≥ 1.5", r.get("ratio"), lambda x: x >= 1.5)
     replay = by_kind.get("replay", [])
     if replay:
         worst = max(replay, key=lambda r: r.get("exec_to_ready_s") or 0)

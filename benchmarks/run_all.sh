@@ -31,10 +31,10 @@ quick=${QUICK:-0}
 if [ "$quick" = 1 ]; then
   duration=${DURATION:-2s}
   # long_poll holds 10,000 waiters: left out of quick runs; the journal ones run short forms.
-  extras=${EXTRAS:-memory scale journal_post replay soak stats_page log_cost thread_split micro}
+  extras=${EXTRAS:-memory scale journal_post replay soak stats_page log_cost thread_split redis_mode micro}
 else
   duration=${DURATION:-5s}
-  extras=${EXTRAS:-long_poll memory scale journal_post replay soak stats_page log_cost thread_split micro}
+  extras=${EXTRAS:-long_poll memory scale journal_post replay soak stats_page log_cost thread_split redis_mode micro}
 fi
 scenarios=${SCENARIOS:-get_hit get_miss post_2k post_48k mix}
 peer_dir=${PEER_DIR:-../shared/peers/fastify-seed}
@@ -268,7 +268,7 @@ extra() {
 
 for name in $extras; do
   case $name in
-    long_poll | memory | scale | journal_post | replay | soak | stats_page | log_cost | thread_split)
+    long_poll | memory | scale | journal_post | replay | soak | stats_page | log_cost | thread_split | redis_mode)
       if [ ! -f "benchmarks/$name.py" ]; then
         note "benchmarks/$name.py not present; $name skipped"
         continue
@@ -276,7 +276,7 @@ for name in $extras; do
       args=(--json)
       # The journal ones wait for a quiet machine before each server run: briefly here, since
       # this script runs one thing at a time and EXTRA_TIMEOUT bounds each.
-      case $name in journal_post | replay | soak | log_cost | thread_split) args+=(--wait-quiet 10) ;; esac
+      case $name in journal_post | replay | soak | log_cost | thread_split | redis_mode) args+=(--wait-quiet 10) ;; esac
       case $name in
         memory)
           # Ours memory only and with a journal (bytes per entry, both ways), and the peer.
@@ -298,6 +298,10 @@ for name in $extras; do
         thread_split)  # HTTP_THREADS / ACTOR_THREADS splits at 1 and 2 CPUs, at defaults otherwise
           # One round (24 runs, about 4 minutes at 5 s) fits EXTRA_TIMEOUT; two did not.
           args+=(--duration "$duration" --rounds 1) ;;
+        redis_mode)  # STORE=redis vs fastify-seed-redis on one Redis, wake-up, 1 vs 2 instances
+          args+=(--duration "$duration")
+          [ "$quick" = 1 ] && args+=(--waits 200)
+          [ "$have_peer" = 0 ] && args+=(--skip-peer) ;;
         soak)  # mixed load at a fixed rate; RSS and disk use must stay flat
           if [ "$quick" = 1 ]; then args+=(--minutes 1 --ttl 20); else args+=(--minutes 3); fi ;;
       esac

@@ -24,6 +24,8 @@ for arg in "$@"; do
       packages+=(wrk libbenchmark-dev util-linux procps)
       # nginx answering the cache-hit body with `return 200`: the ceiling row in RESULTS.md.
       packages+=(nginx-light)
+      # benchmarks/redis_mode.py runs its own redis-server beside each server under test.
+      packages+=(redis-server)
       # The Fastify peer needs Node 20+ and npm; a machine may have them from outside Debian.
       command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
       ;;
