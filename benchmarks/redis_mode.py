@@ -14,6 +14,8 @@ runs pinned to CPU 1 beside the server under test; wrk -t1 runs on CPU 0. In ord
   3. one instance against two on the same Redis and the same core: get_hit and post_2k with
      64 connections on A alone, then 32 on each of A and B at once (two wrk processes). On two
      cores this is the cost of a second instance, not the scaling (README, "How it scales").
+Every run also reports Redis's own CPU time per request (from /proc): what bounds how far
+instances scale on one Redis.
 
     benchmarks/redis_mode.py [--json] [--duration 5s] [--waits 1000] [--skip-peer]
                              [--wait-quiet 60] [--binary build/vapi-cache]
@@ -88,11 +90,15 @@ def measure(args, name, start, redis):
                 benchlib.wait_ready(server.port, server.proc, 10)
             if scenario == "get_hit":
                 preload(server.port)
+            cpu0 = benchlib.cpu_seconds(redis.proc.pid)
             r = benchlib.run_wrk(server.port, scenario, args.duration, 64, cpu=WRK_CPU,
                                  env={"IDS": str(IDS)})
+            redis_cpu = benchlib.cpu_seconds(redis.proc.pid) - cpu0
         finally:
             server.stop()
-        rows.append({"kind": "redis_mode", "server": name, "scenario": scenario, **r})
+        rows.append({"kind": "redis_mode", "server": name, "scenario": scenario, **r,
+                     "redis_cpu_us_per_request":
+                         round(redis_cpu / max(1, r["requests"]) * 1e6, 2)})
     return rows
 
 
@@ -148,6 +154,7 @@ def instances(args, redis):
                 if scenario == "get_hit":
                     preload(servers[0].port)  # one Redis: every instance sees them
                 results, threads = [], []
+                cpu0 = benchlib.cpu_seconds(redis.proc.pid)
                 for s in servers:
                     t = threading.Thread(target=lambda p=s.port: results.append(
                         benchlib.run_wrk(p, scenario, args.duration, 64 // count, cpu=WRK_CPU,
@@ -156,13 +163,16 @@ def instances(args, redis):
                     threads.append(t)
                 for t in threads:
                     t.join()
+                redis_cpu = benchlib.cpu_seconds(redis.proc.pid) - cpu0
             finally:
                 for s in servers:
                     s.stop()
             rows.append({"kind": "redis_instances", "scenario": scenario, "instances": count,
                          "rps": round(sum(r["rps"] for r in results), 1),
                          "p99_ms": max(r["p99_ms"] for r in results),
-                         "errors": sum(r["errors"] + r["non2xx"] for r in results)})
+                         "errors": sum(r["errors"] + r["non2xx"] for r in results),
+                         "redis_cpu_us_per_request": round(
+                             redis_cpu / max(1, sum(r["requests"] for r in results)) * 1e6, 2)})
     return rows
 
 

@@ -94,6 +94,23 @@ TEST_F(OperationsTest, AChangeSentLateNeverOverwritesALaterOne) {
   EXPECT_GT(c.run({"PTTL", "vapi:changed:o1"}).integer, 59000);
 }
 
+TEST_F(OperationsTest, AStoreIsOneTransactionAndAnErrorInsideItIsReported) {
+  auto r = c.pipeline(ops::store(keys, "t1", "{}", 60s, {5, false}));
+  ASSERT_EQ(r.size(), 6u);  // MULTI, four commands queued, EXEC
+  EXPECT_FALSE(ops::stored(r));
+  EXPECT_FALSE(ops::skipped(r));
+  EXPECT_EQ(c.run({"GET", "vapi:changed:t1"}).text, "5");
+  // An error inside EXEC (OOM under maxmemory noeviction, say) is the store's error.
+  std::vector<redis::reply> exec_failed(6);
+  exec_failed[5].type = redis::reply::kind::array;
+  exec_failed[5].items.resize(4);
+  exec_failed[5].items[1].type = redis::reply::kind::error;
+  exec_failed[5].items[1].text = "OOM command not allowed";
+  EXPECT_EQ(ops::stored(exec_failed), "OOM command not allowed");
+  std::vector<redis::reply> aborted(6);  // EXEC answered nil: the transaction did not run
+  EXPECT_TRUE(ops::stored(aborted));
+}
+
 TEST_F(OperationsTest, ASeedWrittenValueIsFoundAsIs) {
   c.run({"SETEX", "vapi:call:seed-1", "1800", R"({"status":"completed","callId":"seed-1"})"});
   auto f = ops::looked_up(c.pipeline(ops::lookup(keys, "seed-1")));

@@ -28,9 +28,12 @@ struct fixture {
     std::signal(SIGPIPE, SIG_IGN);
     return connection::open(*redis::parse_url(server.url()).ok, 2000ms);
   }
-  // The scripts as redis/operations.cpp sends them.
+  // The scripts as redis/operations.cpp sends them (the store script is what a change sent
+  // late runs; each call here is later than the one before).
+  int64_t at = 0;
   reply store(const std::string& id, const std::string& value, const std::string& ttl_ms) {
-    return c.run(redis::ops::store(keys, id, value, std::chrono::milliseconds(std::stoll(ttl_ms)))
+    return c.run(redis::ops::store(keys, id, value, std::chrono::milliseconds(std::stoll(ttl_ms)),
+                                   {++at, true})
                    .at(0));
   }
   reply note(const std::string& id, const std::string& status, const std::string& ttl_ms) {
