@@ -5,6 +5,7 @@
 // it is done, so a restart resends only what Redis never confirmed.
 #include "actors/redis_store_state.hpp"
 #include "logging/log.hpp"
+#include "redis/refusals.hpp"
 #include "redis/values.hpp"
 
 namespace vapi_cache {
@@ -67,7 +68,7 @@ std::vector<redis::command> commands_of(store_self self, const outbox_item& q, i
   }
 }
 
-// The oldest `sent` changes are in Redis (or expired, or refused by it): they leave.
+// The oldest `sent` changes are in Redis (or expired, or refused by it for good): they leave.
 void settle(store_self self, size_t sent, const std::vector<redis::reply>& replies,
             const std::vector<size_t>& reply_of) {
   auto& st = self->state;
@@ -135,17 +136,15 @@ void drain(store_self self) {
   if (commands.empty())
     commands.push_back({"PING"});  // everything sent has expired: one round trip settles it
   run_write(self, std::move(commands),
-            [self, sent, reply_of](bool ok, std::vector<redis::reply> replies, const std::string&) {
+            [self, reply_of](bool ok, std::vector<redis::reply> replies, const std::string&) {
         self->state.draining = false;
         if (!ok)
           return;  // retried at the next tick, or when a round trip works again
-        // Refused whole (OOM, READONLY, LOADING: Redis's state, not the changes'): all stay
-        // for the next try. Refused in part: those changes are the problem, and leave.
-        bool any_taken = false;
-        for (size_t i : reply_of)
-          any_taken |= i == SIZE_MAX || !replies.at(i).is_error();
+        // Refused for now (LOADING, READONLY, OOM: Redis's state, not the change's): that
+        // change and all after it stay, in order, for the next try (redis/refusals.hpp).
+        auto done = redis::settled_changes(replies, reply_of);
         auto& st = self->state;
-        if (!any_taken) {
+        if (done == 0) {
           if (!st.outbox_refused)  // once per spell, not per retry
             logging::warn("redis_refused", {{"reason", replies.at(reply_of.at(0)).text},
                                             {"outbox", st.outbox.size()}});
@@ -153,7 +152,7 @@ void drain(store_self self) {
           return;
         }
         st.outbox_refused = false;
-        settle(self, sent, replies, reply_of);
+        settle(self, done, replies, reply_of);
         drain(self);
         finish_closing(self);
       });

@@ -76,6 +76,20 @@ void routes::get_health(const request& req, writer rsp) {
                    }
                    const char* journal = !h.cache.journaled ? "off"
                                          : h.cache.replaying ? "replaying" : "ok";
+                   // Redis answers but refuses writes for now (LOADING, READONLY, OOM): the
+                   // outbox holds them; reads are served.
+                   if (h.cache.outbox > 0) {
+                     nlohmann::ordered_json body = {
+                       {"success", true},
+                       {"status", "degraded"},
+                       {"message", std::to_string(h.cache.outbox) +
+                                     " acknowledged changes wait in the outbox for Redis to "
+                                     "take them (see the redis_refused log lines)"},
+                       {"journal", journal},
+                       {"store", h.cache.store},
+                       {"outbox", h.cache.outbox}};
+                     return replies::send(*w, Code::Ok, body.dump(), ex);
+                   }
                    replies::send(*w, Code::Ok,
                                  std::string(R"({"success":true,"status":"ok","journal":")") +
                                    journal + R"(","store":")" + h.cache.store + "\"}",
