@@ -7,13 +7,17 @@
 #include <sched.h>
 
 #include "actors/cache_actor.hpp"
+#include "actors/delivery_actor.hpp"
 #include "actors/journal_actor.hpp"
 #include "actors/probe_actor.hpp"
 #include "actors/redis_store.hpp"
 #include "config/settings.hpp"
+#include "delivery/resume_target.hpp"
+#include "delivery/signature.hpp"
 #include "http/server.hpp"
 #include "logging/log.hpp"
 #include "net/fd_limits.hpp"
+#include "outbound/transfers.hpp"
 
 namespace {
 
@@ -139,6 +143,61 @@ vapi_cache::cache_actor spawn_store(caf::actor_system& system, const config::set
   return vapi_cache::spawn_cache(system, options);
 }
 
+// The delivery actor, when KESTRA_URL or FORWARD_URL is set (README, "Resume Kestra flows"); its
+// journal is DATA_DIR/deliveries, locked here like DATA_DIR. Null handle: off. `refused`: the
+// directory is another process's (exit 2).
+vapi_cache::delivery_actor spawn_deliveries(caf::actor_system& system, const config::settings& s,
+                                            vapi_cache::fsync_policy policy, bool& refused) {
+  refused = false;
+  if (s.kestra_url.empty() && s.forward_url.empty())
+    return {};
+  vapi_cache::delivery_options o;
+  if (!s.kestra_url.empty()) {
+    delivery::kestra_config k{s.kestra_url, s.kestra_tenant, s.kestra_resume_path,
+                              s.kestra_resume_input, {}};
+    if (!s.kestra_username.empty())
+      k.authorization = delivery::basic_auth(s.kestra_username, s.kestra_password);
+    else if (!s.kestra_api_token.empty())
+      k.authorization = delivery::bearer_auth(s.kestra_api_token);
+    o.kestra = std::move(k);
+  }
+  if (!s.forward_url.empty())
+    o.forward = delivery::forward_config{s.forward_url, delivery::decode_secret(s.forward_secret)};
+  o.policy = policy;
+  o.retry_window = s.delivery_retry;
+  o.timeout = s.delivery_timeout;
+  std::unique_ptr<journal::directory> dir;
+  if (!s.data_dir.empty()) {
+    try {
+      dir = std::make_unique<journal::directory>(s.data_dir + "/deliveries");
+    } catch (const journal::file_error& e) {
+      logging::error("data_dir_unavailable", {{"dataDir", s.data_dir + "/deliveries"},
+                                              {"reason", e.what()}});
+      refused = true;
+      return {};
+    }
+  }
+  outbound::global_init();
+  // Where to, never with a secret: the resume path's shape and whether forwarding is on.
+  logging::info("deliveries", {{"kestra", !s.kestra_url.empty()},
+                               {"kestraUrl", s.kestra_url},
+                               {"resumePath", s.kestra_resume_path},
+                               {"kestraAuth", !s.kestra_username.empty() ? "basic"
+                                              : !s.kestra_api_token.empty() ? "bearer" : "none"},
+                               {"forward", !s.forward_url.empty()},
+                               {"retrySeconds", s.delivery_retry.count()},
+                               {"journaled", dir != nullptr}});
+  return vapi_cache::spawn_delivery(system, std::move(o), std::move(dir));
+}
+
+// Pending deliveries are journaled and synced before the process exits.
+void close_deliveries(caf::actor_system& system, const vapi_cache::delivery_actor& delivery) {
+  caf::scoped_actor self{system};
+  self->request(delivery, std::chrono::seconds(10), caf::close_atom_v)
+    .receive([](bool synced) { if (!synced) logging::error("deliveries_not_synced_at_exit"); },
+             [](caf::error&) { logging::error("deliveries_close_timed_out"); });
+}
+
 int serve(const config::settings& s, const sigset_t& stop_signals) {
   bool refused = false;
   auto data_dir = lock_data_dir(s, refused);
@@ -162,15 +221,24 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
     journal = vapi_cache::spawn_journal(system, std::move(data_dir), cache, jo);
     caf::anon_send(cache, vapi_cache::attach_atom_v, journal);  // first in its mailbox
   }
-  auto probe = vapi_cache::spawn_probe(system, cache);
+  bool deliveries_refused = false;
+  auto delivery = spawn_deliveries(system, s, fsync_of(s.journal_fsync), deliveries_refused);
+  auto probe = vapi_cache::spawn_probe(system, cache, std::chrono::seconds(1), delivery);
   auto stop_actors = [&] {
     caf::anon_send_exit(probe, caf::exit_reason::user_shutdown);
+    if (delivery)
+      caf::anon_send_exit(delivery, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(cache, caf::exit_reason::user_shutdown);
     if (journal)
       caf::anon_send_exit(journal, caf::exit_reason::user_shutdown);
   };
 
-  http::server server(s, http::route_targets{cache, probe}, max_connections);
+  if (deliveries_refused) {
+    stop_actors();
+    return 2;
+  }
+  http::server server(s, http::route_targets{cache, probe, delivery, s.kestra_execution_key},
+                      max_connections);
   try {
     server.start();
   } catch (const std::exception& e) {
@@ -216,6 +284,8 @@ int serve(const config::settings& s, const sigset_t& stop_signals) {
     logging::warn("drain_incomplete", {{"graceSeconds", s.shutdown_grace.count()}});
   if (journal || s.store == "redis")  // the Redis store's outbox, even without a journal
     close_journal(system, cache);
+  if (delivery)
+    close_deliveries(system, delivery);
   // The actors go first: once they are gone no reply can reach a writer of a stopped endpoint.
   stop_actors();
   system.await_all_actors_done();

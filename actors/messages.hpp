@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "actors/cache_metrics.hpp"
+#include "actors/delivery_metrics.hpp"
 #include "actors/journal_protocol.hpp"
 #include "actors/stored_body.hpp"
 #include "actors/stats_page.hpp"
@@ -30,6 +31,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(vapi_cache, caf::first_custom_type_id)
   CAF_ADD_ATOM(vapi_cache, vapi_cache, attach_atom, "attach")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, journaled_atom, "journaled")
   CAF_ADD_ATOM(vapi_cache, vapi_cache, replay_atom, "replay")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, deliver_atom, "deliver")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, pump_atom, "pump")
+  CAF_ADD_ATOM(vapi_cache, vapi_cache, retry_atom, "retry")
 CAF_END_TYPE_ID_BLOCK(vapi_cache)
 
 namespace vapi_cache {
@@ -134,6 +138,20 @@ using cache_actor = caf::typed_actor<
   // for /metrics; the argument is when it was sent, in actor-clock nanoseconds
   caf::replies_to<metrics_atom, int64_t>::with<cache_metrics>>;
 
+// Pushes each stored result to where it is awaited (actors/delivery_actor.hpp): Kestra's
+// resume endpoint for the execution named in the call's metadata, and FORWARD_URL. Detached:
+// its thread owns the outbound HTTP (libcurl) and the delivery journal.
+using delivery_view_fn = std::function<void(delivery_metrics)>;  // called on its thread
+using delivery_actor = caf::typed_actor<
+  // A result stored: its GET body, and the metadata's execution id (empty: none).
+  caf::reacts_to<deliver_atom, std::string /*call_id*/, body_ptr, std::string /*execution*/>,
+  caf::reacts_to<pump_atom>,                       // its own: drive the transfers in flight
+  caf::reacts_to<retry_atom, std::string /*key*/, uint64_t /*attempt*/>,  // its own timer
+  caf::reacts_to<caf::tick_atom>,                  // its own: journal retention
+  caf::replies_to<metrics_atom>::with<delivery_metrics>,  // /metrics, through the probe
+  caf::reacts_to<stats_atom, delivery_view_fn>,           // the stats route's
+  caf::replies_to<caf::close_atom>::with<bool>>;   // at shutdown: journal synced
+
 }  // namespace vapi_cache
 
 // Neither is ever serialized: they stay in this process.
@@ -149,3 +167,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::journal_health)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::replay_chunk)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::journal_actor)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::cache_health)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::delivery_metrics)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(vapi_cache::delivery_view_fn)

@@ -5,8 +5,24 @@
 namespace vapi_cache {
 namespace {
 
+// The delivery actor's counts, then `reply`; without one, `reply` at once.
+void with_delivery(probe_actor::pointer self, const delivery_actor& delivery,
+                   caf::timespan deadline, system_view base, view_reply_fn reply) {
+  if (!delivery)
+    return reply(std::move(base));
+  base.delivery_configured = true;
+  self->request(delivery, deadline, metrics_atom_v)
+    .then(
+      [reply, base](delivery_metrics& m) mutable {
+        base.delivery_up = true;
+        base.delivery = std::move(m);
+        reply(std::move(base));
+      },
+      [reply, base](caf::error&) mutable { reply(std::move(base)); });
+}
+
 probe_actor::behavior_type probe(probe_actor::pointer self, cache_actor cache,
-                                 caf::timespan deadline) {
+                                 caf::timespan deadline, delivery_actor delivery) {
   return {
     [=](caf::ping_atom, health_reply_fn& reply) {
       // Urgent, as HTTP requests are: healthy means requests are served, even behind a burst of
@@ -24,16 +40,16 @@ probe_actor::behavior_type probe(probe_actor::pointer self, cache_actor cache,
         std::chrono::duration_cast<std::chrono::nanoseconds>(sent.time_since_epoch()).count();
       self->request(cache, deadline, metrics_atom_v, static_cast<int64_t>(sent_ns))
         .then(
-          [reply, base](cache_metrics& m) mutable {
+          [=](cache_metrics& m) mutable {
             base.cache_up = true;
             base.cache_oldest_message_age_seconds = m.oldest_message_age_seconds;
             base.cache = std::move(m);
-            reply(std::move(base));
+            with_delivery(self, delivery, deadline, std::move(base), reply);
           },
-          [self, reply, base, sent](caf::error&) mutable {
+          [=](caf::error&) mutable {
             base.cache_oldest_message_age_seconds =
               std::chrono::duration<double>(self->clock().now() - sent).count();
-            reply(std::move(base));
+            with_delivery(self, delivery, deadline, std::move(base), reply);
           });
     },
   };
@@ -41,8 +57,9 @@ probe_actor::behavior_type probe(probe_actor::pointer self, cache_actor cache,
 
 }  // namespace
 
-probe_actor spawn_probe(caf::actor_system& system, cache_actor cache, caf::timespan deadline) {
-  return system.spawn(probe, std::move(cache), deadline);
+probe_actor spawn_probe(caf::actor_system& system, cache_actor cache, caf::timespan deadline,
+                        delivery_actor delivery) {
+  return system.spawn(probe, std::move(cache), deadline, std::move(delivery));
 }
 
 }  // namespace vapi_cache

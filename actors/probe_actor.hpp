@@ -19,6 +19,9 @@ struct system_view {
   double cache_oldest_message_age_seconds = 0;
   size_t workers = 0;         // the scheduler's threads
   size_t running_actors = 0;  // from CAF's actor registry
+  bool delivery_configured = false;  // there is a delivery actor (KESTRA_URL, FORWARD_URL)
+  bool delivery_up = false;          // it answered in time
+  delivery_metrics delivery;
 };
 
 // For /health and /ready.
@@ -34,8 +37,10 @@ using probe_actor = caf::typed_actor<
   caf::reacts_to<caf::ping_atom, health_reply_fn>,  // cache_up: the cache answered a ping
   caf::reacts_to<metrics_atom, view_reply_fn>>;
 
+// `delivery`: the delivery actor, when KESTRA_URL or FORWARD_URL is set; else a null handle.
 probe_actor spawn_probe(caf::actor_system& system, cache_actor cache,
-                        caf::timespan deadline = std::chrono::seconds(1));
+                        caf::timespan deadline = std::chrono::seconds(1),
+                        delivery_actor delivery = {});
 
 }  // namespace vapi_cache
 

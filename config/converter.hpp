@@ -47,5 +47,9 @@ inline converter any_text(std::string settings::*field) {
 
 // REDIS_URL, REDIS_KEY_PREFIX, ...: the store's settings.
 std::map<std::string, converter> store_converters();
+// KESTRA_URL, FORWARD_URL, ...: pushing results (config/delivery_settings.cpp), and what they
+// require of each other.
+std::map<std::string, converter> delivery_converters();
+std::optional<std::string> check_delivery(const settings& s);
 
 }  // namespace config

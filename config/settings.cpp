@@ -179,11 +179,14 @@ std::map<std::string, converter> general_converters() {
   return table;
 }
 
-// Every setting's converter: those above and the store's (config/store_settings.cpp).
+// Every setting's converter: those above, the store's (config/store_settings.cpp) and
+// delivery's (config/delivery_settings.cpp).
 const std::map<std::string, converter>& converters() {
   static const std::map<std::string, converter> table = [] {
     auto all = general_converters();
     for (auto& [name, conv] : store_converters())
+      all.emplace(name, conv);
+    for (auto& [name, conv] : delivery_converters())
       all.emplace(name, conv);
     return all;
   }();
@@ -210,8 +213,11 @@ std::string help_text(const std::vector<entry>& defaults) {
 
 // Settings whose values are never written into a message (REDIS_URL may carry a password).
 bool secret(const std::string& name) {
+  // FORWARD_URL too: a Kestra webhook trigger's key is in its path; KESTRA_URL, which is
+  // refused when it holds credentials, and would repeat them.
   return name == "REDIS_URL" || name == "WEBHOOK_SECRET" || name == "WEBHOOK_HMAC_SECRET" ||
-         name == "API_TOKEN";
+         name == "API_TOKEN" || name == "KESTRA_PASSWORD" || name == "KESTRA_API_TOKEN" ||
+         name == "KESTRA_URL" || name == "FORWARD_URL" || name == "FORWARD_SECRET";
 }
 
 load_result fail(std::string message) {
@@ -306,6 +312,8 @@ load_result load(const std::vector<std::string>& args, const env_lookup& env,
     return fail("invalid MAX_MEMORY_MB \"" + raw["MAX_MEMORY_MB"].value + "\" (from " +
                 raw["MAX_MEMORY_MB"].source + "): cannot hold even one report of MAX_BODY_BYTES (" +
                 std::to_string(s.max_body_bytes) + " bytes)");
+  if (auto problem = check_delivery(s))
+    return fail(*problem);
   return {std::move(s), 0, {}};
 }
 

@@ -64,6 +64,19 @@ struct settings {
   std::string redis_master_name;    // asked of the sentinels
   std::chrono::milliseconds redis_timeout{0};  // connect and every round trip
   int redis_wait_replicas = -1;     // REDIS_WAIT_REPLICAS; -1: auto (1 with sentinels, else 0)
+
+  // Pushing results (README, "Resume Kestra flows", "Forward results"); empty URLs: off.
+  std::string kestra_url;            // without the API path
+  std::string kestra_tenant;         // {tenant} in the resume path
+  std::string kestra_username, kestra_password;  // basic auth, sent with the first request
+  std::string kestra_api_token;      // or a bearer token
+  std::string kestra_resume_input;   // the Pause task's onResume input given the CallResult
+  std::string kestra_resume_path;    // template with {tenant} and {executionId}
+  std::string kestra_execution_key;  // the metadata key holding the execution id
+  std::string forward_url;
+  std::string forward_secret;        // Standard Webhooks key: whsec_<base64>, or raw text
+  std::chrono::seconds delivery_retry{0};    // a delivery is retried this long, then given up
+  std::chrono::seconds delivery_timeout{0};  // one attempt's bound
 };
 
 // What start-up does next: run with `values`, or print `output` and exit with `exit_code`

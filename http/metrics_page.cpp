@@ -149,6 +149,37 @@ void write_connections(prometheus_text& out, const connection_counts& c) {
       "The most it holds before slow readers wait (MAX_OUTPUT_BUFFER_BYTES).", d(c.output.limit));
 }
 
+// Written only when KESTRA_URL or FORWARD_URL is set and the delivery actor answered.
+void write_deliveries(prometheus_text& out, const vapi_cache::delivery_metrics& m) {
+  auto d = [](uint64_t n) { return static_cast<double>(n); };
+  std::vector<std::pair<const char*, const vapi_cache::delivery_counts*>> targets;
+  if (m.kestra_on)
+    targets.emplace_back("kestra", &m.kestra);
+  if (m.forward_on)
+    targets.emplace_back("forward", &m.forward);
+  out.family("vapi_deliveries_total", metric_type::counter,
+             "Delivery attempts by target (kestra: resume, forward: FORWARD_URL) and outcome: "
+             "delivered, retried (to be tried again), gave_up (DELIVERY_RETRY_SECONDS ran out), "
+             "refused (a 4xx no retry fixes, or no valid execution id).");
+  for (auto [name, c] : targets) {
+    out.sample({{"target", name}, {"outcome", "delivered"}}, d(c->delivered));
+    out.sample({{"target", name}, {"outcome", "retried"}}, d(c->retried));
+    out.sample({{"target", name}, {"outcome", "gave_up"}}, d(c->gave_up));
+    out.sample({{"target", name}, {"outcome", "refused"}}, d(c->refused));
+  }
+  out.family("vapi_deliveries_pending", metric_type::gauge,
+             "Deliveries not done yet: in flight or waiting for a retry.");
+  for (auto [name, c] : targets)
+    out.sample({{"target", name}}, d(c->pending));
+  out.family("vapi_delivery_seconds", metric_type::histogram,
+             "Time from storing a result to its target accepting it.");
+  for (auto [name, c] : targets)
+    out.histogram({{"target", name}}, c->latency.upper_bounds(), c->latency.counts(),
+                  c->latency.sum());
+  one(out, "vapi_delivery_journal_failures_total", metric_type::counter,
+      "Writes and syncs of the delivery journal that failed.", d(m.journal_failures));
+}
+
 }  // namespace
 
 std::string render_metrics_page(const vapi_cache::system_view& actors,
@@ -168,9 +199,13 @@ std::string render_metrics_page(const vapi_cache::system_view& actors,
     write_journal(out, actors.cache);
     write_redis(out, actors.cache);
   }
-  one(out, "vapi_cache_actor_up", metric_type::gauge,
-      "1 if the actor answered this scrape within 1 s, else 0.", actors.cache_up ? 1 : 0,
-      {{"actor", "cache"}});
+  if (actors.delivery_up)
+    write_deliveries(out, actors.delivery);
+  out.family("vapi_cache_actor_up", metric_type::gauge,
+             "1 if the actor answered this scrape within 1 s, else 0.");
+  out.sample({{"actor", "cache"}}, actors.cache_up ? 1 : 0);
+  if (actors.delivery_configured)
+    out.sample({{"actor", "delivery"}}, actors.delivery_up ? 1 : 0);
   one(out, "vapi_cache_actor_mailbox_oldest_message_age_seconds", metric_type::gauge,
       "How long the oldest message in the actor's mailbox had waited when the scrape asked "
       "(a lower bound when the actor did not answer).",

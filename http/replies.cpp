@@ -204,4 +204,24 @@ void send_error(responder& w, Code code, std::string_view message, const exchang
   send(w, code, error(code, message), ex);
 }
 
+std::string with_deliveries(std::string_view stats_body, const vapi_cache::delivery_metrics& m) {
+  auto counts = [](const vapi_cache::delivery_counts& c) {
+    return nlohmann::ordered_json{{"pending", c.pending},    {"delivered", c.delivered},
+                                  {"retried", c.retried},    {"gaveUp", c.gave_up},
+                                  {"refused", c.refused}};
+  };
+  nlohmann::ordered_json d = nlohmann::ordered_json::object();
+  if (m.kestra_on)
+    d["kestra"] = counts(m.kestra);
+  if (m.forward_on)
+    d["forward"] = counts(m.forward);
+  d["journaled"] = m.journaled;
+  // The body is {"success":true,"stats":{...}}: the member goes before its last two braces.
+  std::string out(stats_body);
+  if (out.size() < 2 || out.compare(out.size() - 2, 2, "}}") != 0)
+    return out;
+  out.insert(out.size() - 2, ",\"deliveries\":" + d.dump());
+  return out;
+}
+
 }  // namespace http::replies

@@ -38,6 +38,10 @@ void send_store_unavailable(responder& w, const exchange_ptr& ex);
 // One of the three above for busy, unsaved and unavailable (true); false for any other.
 bool send_unavailable(responder& w, vapi_cache::outcome what, const exchange_ptr& ex);
 
+// A stats body with "deliveries" added as the last key of "stats": per target (kestra,
+// forward, those configured), pending, delivered, retried, gaveUp and refused.
+std::string with_deliveries(std::string_view stats_body, const vapi_cache::delivery_metrics& m);
+
 // For the message types VAPI waits on for an answer body: we have nothing to add.
 std::string empty_object();
 std::string deleted(std::string_view call_id);

@@ -246,15 +246,32 @@ void routes::get_stats(const request& req, writer rsp) {
   auto page = parse_stats_page(query_value(req, "limit"), query_value(req, "cursor"));
   if (!page.value)
     return replies::send_error(rsp, Code::Bad_Request, page.error, ex);
-  ask(actors_.cache, vapi_cache::stats_atom_v, std::move(*page.value),
-                 reply_fn([w = share(std::move(rsp)), ex](answer a) {
-                   if (replies::send_unavailable(*w, a.what, ex))
-                     return;
-                   if (!a.body)  // every store answers listed with a body; never a crash
-                     return replies::send_error(*w, Code::Internal_Server_Error,
-                                                "The store gave no stats", ex);
-                   replies::send_stored(*w, replies::to_code(a.what), a.body, ex);
-                 }));
+  auto w = share(std::move(rsp));
+  auto cache = actors_.cache;
+  auto ask_cache = [w, ex, cache](std::optional<vapi_cache::delivery_metrics> deliveries,
+                                  vapi_cache::stats_request page) {
+    ask(cache, vapi_cache::stats_atom_v, std::move(page),
+        reply_fn([w, ex, deliveries = std::move(deliveries)](answer a) {
+          if (replies::send_unavailable(*w, a.what, ex))
+            return;
+          if (!a.body)  // every store answers listed with a body; never a crash
+            return replies::send_error(*w, Code::Internal_Server_Error,
+                                       "The store gave no stats", ex);
+          if (!deliveries)
+            return replies::send_stored(*w, replies::to_code(a.what), a.body, ex);
+          replies::send(*w, replies::to_code(a.what),
+                        replies::with_deliveries(a.body->text(), *deliveries), ex);
+        }));
+  };
+  if (!actors_.delivery)
+    return ask_cache(std::nullopt, std::move(*page.value));
+  // The delivery actor's counts first (it answers between two polls of the network, within
+  // about 10 ms), then the cache's page with them.
+  caf::anon_send(actors_.delivery, vapi_cache::stats_atom_v,
+                 vapi_cache::delivery_view_fn(
+                   [ask_cache, page = std::move(*page.value)](vapi_cache::delivery_metrics m) {
+                     ask_cache(std::move(m), page);
+                   }));
 }
 
 void routes::not_found(const request& req, writer rsp) {

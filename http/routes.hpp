@@ -43,6 +43,9 @@ struct connection_view {
 struct route_targets {
   vapi_cache::cache_actor cache;  // every call and stats request
   vapi_cache::probe_actor probe;  // /health and /metrics
+  // Told of each stored result (KESTRA_URL or FORWARD_URL set); a null handle: off.
+  vapi_cache::delivery_actor delivery;
+  std::string execution_key;  // KESTRA_EXECUTION_KEY: the metadata key naming the execution
 };
 
 class routes {

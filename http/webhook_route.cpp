@@ -122,9 +122,16 @@ void routes::post_webhook(const request& req, writer rsp) {
       .add("duration", result.duration)
       .add("cost", result.cost)
       .add("requestId", ex->request_id);
-  ask(actors_.cache, caf::put_atom_v, hook.call_id, std::move(body),
+  // Once stored, the result is pushed to where it is awaited (actors/delivery_actor.hpp); the
+  // answer to VAPI does not wait for that. Only the execution id comes from the payload.
+  vapi_cache::delivery_actor delivery = actors_.delivery;
+  std::string execution;
+  if (delivery)
+    execution = vapi::metadata_text(hook, actors_.execution_key).value_or("");
+  ask(actors_.cache, caf::put_atom_v, hook.call_id, body,
                  reply_fn([w = share(std::move(rsp)), ex, id = hook.call_id,
-                           cached = std::move(cached)](answer a) {
+                           cached = std::move(cached), delivery, body,
+                           execution = std::move(execution)](answer a) {
                    if (a.what == outcome::unsaved) {
                      logging::warn("not_journaled", {{"callId", id}, {"requestId", ex->request_id}});
                      ex->metrics.count_webhook(vapi::end_of_call_report, webhook_outcome::unsaved);
@@ -136,6 +143,8 @@ void routes::post_webhook(const request& req, writer rsp) {
                      logging::info("cached", *cached);
                    ex->metrics.count_webhook(vapi::end_of_call_report, webhook_outcome::stored);
                    replies::send(*w, replies::to_code(a.what), replies::stored(id), ex);
+                   if (delivery)
+                     caf::anon_send(delivery, vapi_cache::deliver_atom_v, id, body, execution);
                  }));
 }
 

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-dev
           libssl-dev libjemalloc-dev libsimdjson-dev
-          liblz4-dev zlib1g-dev libhiredis-dev)
+          liblz4-dev zlib1g-dev libhiredis-dev libcurl4-openssl-dev)
 for arg in "$@"; do
   case "$arg" in
     --test)
@@ -14,6 +14,8 @@ for arg in "$@"; do
       packages+=(libgtest-dev python3-prometheus-client prometheus)
       # The Redis store's tests start their own redis-server on a free loopback port.
       packages+=(redis-server)
+      # tests/kestra_flows_test reads the example flows (PyYAML) and runs their jq expressions.
+      packages+=(python3-yaml jq)
       # tests/kestra_script_test runs examples/kestra/poll-call-result.js, which needs Node 18+.
       command -v node >/dev/null || packages+=(nodejs)
       ;;

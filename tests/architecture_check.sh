@@ -23,8 +23,16 @@ fi
 if hits=$(grep -rnE '#include .(pistache/|caf/|http/|actors/)|caf::|Pistache::' net); then
   echo "net/ must know neither Pistache, CAF, http/ nor actors/:"; echo "$hits"; status=1
 fi
-if hits=$(grep -rnE 'mutex|lock_guard|unique_lock|shared_lock' actors http net vapi metrics journal redis); then
-  echo "no lock belongs in actors/, http/, net/, vapi/, metrics/, journal/ or redis/:"; echo "$hits"; status=1
+# delivery/ is pure (what a delivery sends and when it retries); outbound/ is the one libcurl
+# owner, knowing neither actors nor HTTP routes.
+if hits=$(grep -rnE '#include .(pistache/|caf/|http/|actors/|net/|curl/)|caf::|Pistache::' delivery); then
+  echo "delivery/ must stay pure (no CAF, Pistache, libcurl, actors/, http/ or net/):"; echo "$hits"; status=1
+fi
+if hits=$(grep -rnE '#include .(pistache/|caf/|http/|actors/|net/)|caf::|Pistache::' outbound); then
+  echo "outbound/ must know neither CAF, Pistache, http/, actors/ nor net/:"; echo "$hits"; status=1
+fi
+if hits=$(grep -rnE 'mutex|lock_guard|unique_lock|shared_lock|call_once' actors http net vapi metrics journal redis delivery outbound); then
+  echo "no lock belongs in actors/, http/, net/, vapi/, metrics/, journal/, redis/, delivery/ or outbound/:"; echo "$hits"; status=1
 fi
 [ $status -eq 0 ] && echo "layering and lock-freedom hold"
 exit $status

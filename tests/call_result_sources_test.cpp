@@ -231,3 +231,27 @@ TEST(call_result, the_first_metadata_with_keys_wins_whole) {
 
 
 }  // namespace
+
+// --- metadata_text: one key, looked up place by place (the execution id of a Kestra flow) ---
+
+TEST(call_result, metadata_text_is_found_per_key_in_the_metadata_order) {
+  auto report = [](const std::string& call_fields, const std::string& message_fields = "") {
+    return parse_report(R"({"message":{"type":"end-of-call-report",)" + message_fields +
+                        R"("call":{"id":"c1")" + call_fields + "}}}");
+  };
+  // Set through assistantOverrides while the call's own metadata has other keys.
+  auto r = report(R"(,"metadata":{"providerName":"Ada"},)"
+                  R"("assistantOverrides":{"metadata":{"kestraExecutionId":"abc"}})");
+  EXPECT_EQ(vapi::metadata_text(r, "kestraExecutionId"), "abc");
+  // The call's own metadata first.
+  r = report(R"(,"metadata":{"kestraExecutionId":"first"},)"
+             R"("assistantOverrides":{"metadata":{"kestraExecutionId":"second"}})");
+  EXPECT_EQ(vapi::metadata_text(r, "kestraExecutionId"), "first");
+  // The assistant's last; an empty string or a number is no id.
+  r = report(R"(,"metadata":{"kestraExecutionId":""})",
+             R"("assistant":{"metadata":{"kestraExecutionId":"third"}},)");
+  EXPECT_EQ(vapi::metadata_text(r, "kestraExecutionId"), "third");
+  r = report(R"(,"metadata":{"kestraExecutionId":42})");
+  EXPECT_EQ(vapi::metadata_text(r, "kestraExecutionId"), std::nullopt);
+  EXPECT_EQ(vapi::metadata_text(report(""), "kestraExecutionId"), std::nullopt);
+}

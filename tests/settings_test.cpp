@@ -112,7 +112,12 @@ TEST(settings, defaults_text_declares_every_setting) {
                                    "DATA_DIR", "JOURNAL_FSYNC", "JOURNAL_SEGMENT_MB",
                                    "MAX_MEMORY_MB", "MAX_ENTRIES", "STORE", "REDIS_URL",
                                    "REDIS_KEY_PREFIX", "REDIS_SENTINELS", "REDIS_MASTER_NAME",
-                                   "REDIS_TIMEOUT_MS", "REDIS_WAIT_REPLICAS"};
+                                   "REDIS_TIMEOUT_MS", "REDIS_WAIT_REPLICAS", "KESTRA_URL",
+                                   "KESTRA_TENANT", "KESTRA_USERNAME", "KESTRA_PASSWORD",
+                                   "KESTRA_API_TOKEN", "KESTRA_RESUME_INPUT",
+                                   "KESTRA_EXECUTION_KEY", "KESTRA_RESUME_PATH", "FORWARD_URL",
+                                   "FORWARD_SECRET", "DELIVERY_RETRY_SECONDS",
+                                   "DELIVERY_TIMEOUT_SECONDS"};
   EXPECT_EQ(names_in_defaults(), want);
 }
 

@@ -253,6 +253,20 @@ ordered_json to_call_result(const webhook& report) {
   return out;
 }
 
+std::optional<std::string> metadata_text(const webhook& report, std::string_view key) {
+  const json& m = report.message();
+  const json& call = at(m, "call");
+  for (const json* place : {&at(call, "metadata"), &at(call, "assistantOverrides.metadata"),
+                            &at(m, "assistant.metadata")}) {
+    if (!place->is_object())
+      continue;
+    auto it = place->find(std::string(key));
+    if (it != place->end() && it->is_string() && !it->get_ref<const std::string&>().empty())
+      return it->get<std::string>();
+  }
+  return std::nullopt;
+}
+
 std::string render_get_body(const ordered_json& call_result) {
   // Invalid UTF-8 cannot come from the parser (it refuses it); replace is a second guard, so
   // rendering never throws.

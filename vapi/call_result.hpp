@@ -33,6 +33,12 @@ std::string_view status_for(std::optional<std::string_view> ended_reason);
 // result is that empty value, not null. A negative duration measure is skipped.
 nlohmann::ordered_json to_call_result(const webhook& report);
 
+// The text at `key` in the report's metadata, looked up per key in the CallResult's metadata
+// order (c.metadata, c.assistantOverrides.metadata, m.assistant.metadata): the first place
+// where it is a non-empty string. So a flow's id set through assistantOverrides is found even
+// when the call's own metadata carries other keys. nullopt when none has it.
+std::optional<std::string> metadata_text(const webhook& report, std::string_view key);
+
 // The GET body stored for a call: {"success":true,"data":<CallResult>}. Rendered once at
 // ingest, so that every poll is a copy of finished bytes.
 std::string render_get_body(const nlohmann::ordered_json& call_result);
