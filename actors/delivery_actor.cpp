@@ -112,14 +112,20 @@ void answered(delivery_self self, const outbound::result& r) {
     f["status"] = r.status;
   else
     f["reason"] = r.error;
-  if (d.generation != gen) {  // a newer report arrived while this one was in flight: send it
-    st.ready.emplace_back(key, d.generation);
-    return;
-  }
   auto verdict = d.p.to == delivery::target::kestra_resume
                    ? delivery::classify_resume(r.status,
                                                std::chrono::milliseconds(now - d.p.created_ms))
                    : delivery::classify(r.status);
+  if (d.generation != gen) {
+    // A newer report arrived while this one was in flight. A resumed execution cannot be
+    // resumed again, so a Kestra delivery that got in is over; a forward sends the newer one.
+    bool over = verdict == delivery::verdict::delivered &&
+                d.p.to == delivery::target::kestra_resume;
+    if (!over) {
+      st.ready.emplace_back(key, d.generation);
+      return;
+    }
+  }
   switch (verdict) {
     case delivery::verdict::delivered:
       ++c.delivered;

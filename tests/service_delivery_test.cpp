@@ -167,6 +167,25 @@ TEST(Delivery, NotPausedYetIsRetriedShortlyAfterTheResultArrives) {
   EXPECT_EQ(svc.stop(SIGTERM), 0);
 }
 
+TEST(Delivery, ANewerReportOfACallReplacesWhatItsPendingDeliveryCarries) {
+  fake_target kestra;
+  kestra.reply_next({503, {"Retry-After: 2"}, ""});
+  service_process svc({}, kestra_env(kestra));
+  http_client c(svc.port());
+  ASSERT_EQ(c.post_json(webhook, flow_report("call-twice")).status, 200);
+  ASSERT_TRUE(kestra.wait_for(1));
+  auto newer = json::parse(flow_report("call-twice"));
+  newer["message"]["analysis"]["summary"] = "rebooked";
+  ASSERT_EQ(c.post_json(webhook, newer.dump()).status, 200);
+  ASSERT_TRUE(kestra.wait_for(2));
+  auto r = kestra.requests().at(1);
+  EXPECT_EQ(json::parse(form_field(r.body, r.header("content-type"), "result"))["analysis"]["summary"],
+            "rebooked");
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(kestra.requests().size(), 2u);  // one delivery per call, not one per report
+  EXPECT_EQ(svc.stop(SIGTERM), 0);
+}
+
 TEST(Delivery, ADeliveryStillFailingWhenItsWindowEndsIsGivenUp) {
   fake_target kestra;
   kestra.reply_by_default({500, {}, ""});
