@@ -327,6 +327,13 @@ def main():
     for r in by_kind.get("redis_mode_ratio", []):
         target(f"(issue 13) STORE=redis {r.get('scenario')}, per core, one Redis: ours ÷ "
                "fastify-seed-redis ≥ 1.5", r.get("ratio"), lambda x: x >= 1.5)
+    # Pushing results (issue 15), from delivery.py: the webhook must not wait for delivery.
+    for r in by_kind.get("delivery", []):
+        if r.get("run") in ("on", "hung"):
+            what = ("every result resumed in a stand-in Kestra" if r["run"] == "on"
+                    else "Kestra taking connections and never answering")
+            target(f"(issue 15) webhook POST 2 KB, per core, {what}: ÷ KESTRA_URL unset ≥ 0.8",
+                   r.get("vs_off"), lambda x: x >= 0.8)
     replay = by_kind.get("replay", [])
     if replay:
         worst = max(replay, key=lambda r: r.get("exec_to_ready_s") or 0)

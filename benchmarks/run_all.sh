@@ -31,10 +31,10 @@ quick=${QUICK:-0}
 if [ "$quick" = 1 ]; then
   duration=${DURATION:-2s}
   # long_poll holds 10,000 waiters: left out of quick runs; the journal ones run short forms.
-  extras=${EXTRAS:-memory scale journal_post replay soak stats_page log_cost thread_split redis_mode micro}
+  extras=${EXTRAS:-memory scale journal_post replay soak stats_page log_cost thread_split redis_mode delivery micro}
 else
   duration=${DURATION:-5s}
-  extras=${EXTRAS:-long_poll memory scale journal_post replay soak stats_page log_cost thread_split redis_mode micro}
+  extras=${EXTRAS:-long_poll memory scale journal_post replay soak stats_page log_cost thread_split redis_mode delivery micro}
 fi
 scenarios=${SCENARIOS:-get_hit get_miss post_2k post_48k mix}
 peer_dir=${PEER_DIR:-../shared/peers/fastify-seed}
@@ -268,7 +268,7 @@ extra() {
 
 for name in $extras; do
   case $name in
-    long_poll | memory | scale | journal_post | replay | soak | stats_page | log_cost | thread_split | redis_mode)
+    long_poll | memory | scale | journal_post | replay | soak | stats_page | log_cost | thread_split | redis_mode | delivery)
       if [ ! -f "benchmarks/$name.py" ]; then
         note "benchmarks/$name.py not present; $name skipped"
         continue
@@ -276,7 +276,7 @@ for name in $extras; do
       args=(--json)
       # The journal ones wait for a quiet machine before each server run: briefly here, since
       # this script runs one thing at a time and EXTRA_TIMEOUT bounds each.
-      case $name in journal_post | replay | soak | log_cost | thread_split | redis_mode) args+=(--wait-quiet 10) ;; esac
+      case $name in journal_post | replay | soak | log_cost | thread_split | redis_mode | delivery) args+=(--wait-quiet 10) ;; esac
       case $name in
         memory)
           # Ours memory only and with a journal (bytes per entry, both ways), and the peer.
@@ -302,6 +302,8 @@ for name in $extras; do
           args+=(--duration "$duration")
           [ "$quick" = 1 ] && args+=(--waits 200)
           [ "$have_peer" = 0 ] && args+=(--skip-peer) ;;
+        delivery)  # webhooks with every result resumed in a stand-in Kestra, or one that hangs
+          args+=(--duration "$duration") ;;
         soak)  # mixed load at a fixed rate; RSS and disk use must stay flat
           if [ "$quick" = 1 ]; then args+=(--minutes 1 --ttl 20); else args+=(--minutes 3); fi ;;
       esac
