@@ -75,6 +75,7 @@ std::string_view name_of(route_label r) {
     case route_label::metrics: return "GET /metrics";
     case route_label::health: return "GET /health";
     case route_label::ready: return "GET /ready";
+    case route_label::openapi: return "GET /api/v1/vapi/openapi.json";
     case route_label::other:
     case route_label::count: break;
   }

@@ -18,7 +18,7 @@ namespace http {
 // The route label of a request: its endpoint, or "other" for what matched none.
 enum class route_label : uint8_t {
   webhook, get_call, get_call_wait, get_calls, get_calls_wait, delete_call, stats, metrics,
-  health, ready, other, count
+  health, ready, openapi, other, count
 };
 std::string_view name_of(route_label r);  // "GET /api/v1/vapi/calls/:callId", ...
 

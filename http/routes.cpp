@@ -124,6 +124,7 @@ void routes::bind(Pistache::Rest::Router& router) {
      {{Method::Get, bind(&routes::get_call)}, {Method::Delete, bind(&routes::delete_call)}}},
     {std::string(prefix) + "/calls", {{Method::Get, bind(&routes::get_calls)}}},
     {std::string(prefix) + "/cache/stats", {{Method::Get, bind(&routes::get_stats)}}},
+    {std::string(prefix) + "/openapi.json", {{Method::Get, bind(&routes::get_openapi)}}},
     {"/metrics", {{Method::Get, bind(&routes::get_metrics)}}},
     {"/health", {{Method::Get, bind(&routes::get_health)}}},
     {"/ready", {{Method::Get, bind(&routes::get_ready)}}},

@@ -71,6 +71,8 @@ class routes {
   void get_metrics(const request& req, writer rsp);
   void get_health(const request& req, writer rsp);
   void get_ready(const request& req, writer rsp);
+  // This service's OpenAPI document (http/openapi_route.cpp).
+  void get_openapi(const request& req, writer rsp);
 
   // A route as Pistache's router takes it.
   Pistache::Rest::Route::Handler bind(void (routes::*handler)(const request&, responder));

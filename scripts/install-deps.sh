@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-dev
           libssl-dev libjemalloc-dev libsimdjson-dev
-          liblz4-dev zlib1g-dev libhiredis-dev libcurl4-openssl-dev)
+          liblz4-dev zlib1g-dev libhiredis-dev libcurl4-openssl-dev
+          python3-yaml)  # the build embeds openapi.yaml as JSON (scripts/openapi_to_cpp.py)
 for arg in "$@"; do
   case "$arg" in
     --test)
@@ -18,6 +19,8 @@ for arg in "$@"; do
       packages+=(python3-yaml jq)
       # tests/kestra_script_test runs examples/kestra/poll-call-result.js, which needs Node 18+.
       command -v node >/dev/null || packages+=(nodejs)
+      # tests/openapi/check.sh installs its validators (ajv, an OpenAPI linter) with npm ci.
+      command -v npm >/dev/null || packages+=(npm)
       ;;
     # -fsanitize=fuzzer,address,undefined links compiler-rt's runtimes, which are in
     # libclang-rt-14-dev, which clang-14 only recommends; libfuzzer-14-dev is unused by it.

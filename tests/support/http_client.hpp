@@ -1,8 +1,15 @@
 // Test support: a small blocking HTTP/1.1 client over one keep-alive connection, able to send
 // raw bytes, so tests can speak both well-formed and hostile HTTP to the service.
+//
+// With VAPI_CACHE_RESPONSE_LOG naming a file, every response read is appended to it as one JSON
+// line, {"binary","test","method","target","status","headers","body"} (headers lower-cased;
+// method and target null when the bytes sent held no request line), for tests/openapi/check.sh
+// to validate against openapi.yaml. Each line is one O_APPEND write, so processes and threads
+// sharing the file never interleave.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,6 +56,8 @@ class http_client {
  private:
   int fd_ = -1;
   std::string buffer_;  // bytes read past the last response
+  // "METHOD target" of each request line sent and not yet answered, for the response log.
+  std::deque<std::pair<std::string, std::string>> unanswered_;
 };
 
 }  // namespace test_support
