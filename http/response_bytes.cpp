@@ -52,8 +52,10 @@ std::string encode_head(const response& r, bool keep_alive) {
 }
 
 void queue_response(net::output_queue& out, response r, bool keep_alive,
-                    std::shared_ptr<const void> keep) {
+                    std::shared_ptr<const void> keep, bool with_body) {
   std::string head = encode_head(r, keep_alive);
+  if (!with_body)
+    r.body.clear();
   // A small text body travels in the head's buffer: one piece, one copy of a few hundred bytes.
   if (r.body.size() == 1 && !r.body[0].stored && r.body[0].text.size() <= 4096) {
     head += r.body[0].text;

@@ -16,7 +16,9 @@ namespace http {
 std::string encode_head(const response& r, bool keep_alive);
 
 // Queues the whole response; `keep` is released once its last byte is written (or dropped).
+// Without `with_body` (the answer to a HEAD) only the head goes out, its Content-Length still
+// the body's (RFC 9110, 9.3.2): a body there would be read as the next response.
 void queue_response(net::output_queue& out, response r, bool keep_alive,
-                    std::shared_ptr<const void> keep);
+                    std::shared_ptr<const void> keep, bool with_body = true);
 
 }  // namespace http

@@ -105,6 +105,7 @@ void session::request_end() {
     return answer_here(s, parsed.status, parsed.reason, parsed.status == 413);
   const auto& request = parsed_request(ctx_.limits);
   s.keep_alive = wants_keep_alive(request) && !ctx_.life.draining();
+  s.head_only = request.method() == Http::Method::Head;
   if (!s.keep_alive)
     stop_reading();
   if (ctx_.life.draining()) {
@@ -187,7 +188,8 @@ void session::write_ready() {
     if (!s.answered)
       break;
     bool keep_alive = s.keep_alive;
-    queue_response(conn_.output(), std::move(s.reply->rsp), keep_alive, std::move(s.reply->keep));
+    queue_response(conn_.output(), std::move(s.reply->rsp), keep_alive, std::move(s.reply->keep),
+                   !s.head_only);
     slots_.pop_front();
     wrote = true;
     if (!keep_alive) {

@@ -56,6 +56,7 @@ class session final : public net::session, private framing_sink {
     uint64_t seq = 0;
     bool answered = false;
     bool keep_alive = true;
+    bool head_only = false;    // a HEAD request: its answer's head, without the body
     bool interim_due = false;  // 100 Continue, written when its turn comes
     uint64_t ticket = 0;       // its long-poll, if any
     std::unique_ptr<reply_message> reply;

@@ -2,6 +2,8 @@
 // a half-closed client, the head timeout, and pipelined order across answer sources.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -78,6 +80,41 @@ TEST(Connections, PipelinedRequestsAfterConnectionCloseAreNotAnswered) {
     EXPECT_EQ(rsp->header("x-request-id"), id);
   }
   EXPECT_TRUE(c.closed_by_server()) << "a 4th response, or no close";
+}
+
+// A HEAD is answered with the head alone (Content-Length still the body's): a body there would
+// be read by the client as the start of the next response on the connection.
+TEST(Connections, AHeadIsAnsweredWithoutABodyAndTheNextAnswerFollowsIt) {
+  service_process svc;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(svc.port());
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  timeval tv{0, 300000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out = "HEAD " + calls + "x HTTP/1.1\r\nHost: t\r\n\r\n" +
+                    "GET " + calls + "y HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+  ASSERT_EQ(::write(fd, out.data(), out.size()), ssize_t(out.size()));
+  std::string in;
+  char buf[4096];
+  for (auto deadline = std::chrono::steady_clock::now() + 3s;
+       std::chrono::steady_clock::now() < deadline;) {
+    auto n = ::read(fd, buf, sizeof buf);
+    if (n == 0)
+      break;
+    if (n > 0)
+      in.append(buf, size_t(n));
+  }
+  ::close(fd);
+  auto first_end = in.find("\r\n\r\n");
+  ASSERT_NE(first_end, std::string::npos) << in;
+  EXPECT_EQ(in.rfind("HTTP/1.1 405", 0), 0u) << in;  // the route takes GET and DELETE
+  EXPECT_NE(in.substr(0, first_end).find("Content-Length: "), std::string::npos);
+  // Right after the HEAD's head: the GET's answer, not a body.
+  EXPECT_EQ(in.compare(first_end + 4, 12, "HTTP/1.1 404"), 0) << in;
+  EXPECT_NE(in.find("Call result not found"), std::string::npos) << in;
 }
 
 // A client that half-closes still gets its answer; while that answer is being made (held
