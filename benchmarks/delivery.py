@@ -6,7 +6,7 @@ Kestra execution, the service on CPU 1, wrk on CPU 0, three runs in one go:
           with the service: the stand-in for Kestra costs the same core), every result resumed;
   hung    KESTRA_URL at a socket that takes connections and never answers
           (DELIVERY_TIMEOUT_SECONDS=1): every delivery times out and waits for its retry.
-For each: webhooks/s, p50/p99, and after the run the deliveries delivered, retried and pending
+For each: webhooks/s, p50/p99, the service's own CPU per webhook, and after the run the deliveries delivered, retried and pending
 (/metrics) and how fast they were accepted (vapi_delivery_seconds buckets). The ratios on/off
 and hung/off say whether delivery slows the webhook.
 
@@ -78,9 +78,11 @@ def run(args, name, env, data):
     server = benchlib.Server("ours", args.binary, env=env, cpu=SERVER_CPU)
     try:
         benchlib.wait_ready(server.port, server.proc, 10)
+        cpu0 = benchlib.cpu_seconds(server.pid)
         r = benchlib.run_wrk(server.port, "post_2k", args.duration, 64, cpu=WRK_CPU,
                              env={"BENCH_DATA": data})
         time.sleep(2)  # deliveries finish (or time out) after the load
+        cpu = benchlib.cpu_seconds(server.pid) - cpu0
         m = benchlib.metrics(server.port)
     finally:
         server.stop()
@@ -89,6 +91,9 @@ def run(args, name, env, data):
     return {"kind": "delivery", "run": name, **r, "delivered": c("delivered"),
             "retried": c("retried"), "refused": c("refused"),
             "pending": int(m.get('vapi_deliveries_pending{target="kestra"}', 0)),
+            # The service's own CPU (all its threads, the delivery's included, not the
+            # stand-in's) per webhook, over the load and the 2 s after it.
+            "cpu_us_per_webhook": round(cpu * 1e6 / max(1, r["requests"]), 1),
             **latency_shares(m)}
 
 
@@ -121,7 +126,7 @@ def main():
         else:
             print(f"{r['run']:5} {r['rps']:9.0f} webhooks/s  p50 {r['p50_ms']:.2f} ms  "
                   f"p99 {r['p99_ms']:.2f} ms  x{r['vs_off']} of off  delivered {r['delivered']} "
-                  f"retried {r['retried']} pending {r['pending']} "
+                  f"retried {r['retried']} pending {r['pending']} cpu {r['cpu_us_per_webhook']} us/webhook "
                   + " ".join(f"{k} {v}" for k, v in r.items() if k.startswith("within_")))
 
 
