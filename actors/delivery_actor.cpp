@@ -167,7 +167,10 @@ void pump(delivery_self self) {
     return;
   for (auto& r : st.net->poll(st.options.poll))
     answered(self, r);
-  journal_flush(st, st.options.policy == fsync_policy::always);
+  // Ends are written at once (a crash of the process loses none) and synced with the next
+  // pending deliveries or at the tick: one lost to a power cut is only sent again, and the
+  // target refuses the repeat (Kestra: 409) or drops it by its webhook-id.
+  journal_flush(st, false);
   send_ready(st);
   if (st.net->in_flight() > 0 || !st.ready.empty())
     queue_pump(self);
