@@ -21,6 +21,12 @@ for arg in "$@"; do
       command -v node >/dev/null || packages+=(nodejs)
       # tests/openapi/check.sh installs its validators (ajv, an OpenAPI linter) with npm ci.
       command -v npm >/dev/null || packages+=(npm)
+      # tests/container/image_test.sh builds the Dockerfile with root podman on a base image it
+      # makes with debootstrap. runc and netavark are named so apt does not pick podman's other
+      # alternatives (crun refuses this kernel's mixed cgroup v1/v2; containernetworking-plugins).
+      # That the install below is --no-install-recommends matters: podman recommends buildah,
+      # fuse-overlayfs, slirp4netns, uidmap..., which root podman on overlay does not use.
+      packages+=(podman runc netavark debootstrap)
       ;;
     # -fsanitize=fuzzer,address,undefined links compiler-rt's runtimes, which are in
     # libclang-rt-14-dev, which clang-14 only recommends; libfuzzer-14-dev is unused by it.
