@@ -1,7 +1,8 @@
 // Scans of the template and the URL, one rule per line, and the substitution that builds the URL.
 #include "delivery/resume_target.hpp"
 
-#include <openssl/evp.h>
+#include "delivery/signature.hpp"
+
 
 #include <algorithm>
 
@@ -130,13 +131,7 @@ std::string resume_url(std::string_view base_url, std::string_view templ,
 }
 
 std::string basic_auth(std::string_view user, std::string_view password) {
-  std::string plain = std::string(user) + ":" + std::string(password);
-  std::string b64((plain.size() + 2) / 3 * 4 + 1, '\0');  // EVP_EncodeBlock adds a NUL
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
-                          reinterpret_cast<const unsigned char*>(plain.data()),
-                          static_cast<int>(plain.size()));
-  b64.resize(size_t(n));
-  return "Basic " + b64;
+  return "Basic " + encode_base64(std::string(user) + ":" + std::string(password));
 }
 
 std::string bearer_auth(std::string_view token) { return "Bearer " + std::string(token); }

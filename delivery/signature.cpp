@@ -42,15 +42,6 @@ bool decode_base64(std::string_view text, std::string& out) {
   return true;
 }
 
-std::string encode_base64(std::string_view bytes) {
-  std::string out((bytes.size() + 2) / 3 * 4 + 1, '\0');  // EVP_EncodeBlock adds a NUL
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(size_t(n));
-  return out;
-}
-
 struct mac_free {
   void operator()(EVP_MAC* mac) const { EVP_MAC_free(mac); }
   void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
@@ -79,6 +70,15 @@ std::string hmac_sha256(std::string_view key, std::initializer_list<std::string_
 }
 
 }  // namespace
+
+std::string encode_base64(std::string_view bytes) {
+  std::string out((bytes.size() + 2) / 3 * 4 + 1, '\0');  // EVP_EncodeBlock adds a NUL
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(size_t(n));
+  return out;
+}
 
 std::string decode_secret(std::string_view secret) {
   if (secret.substr(0, secret_prefix.size()) != secret_prefix) return std::string(secret);
