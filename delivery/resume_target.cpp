@@ -1,10 +1,9 @@
 // Scans of the template and the URL, one rule per line, and the substitution that builds the URL.
 #include "delivery/resume_target.hpp"
 
-#include "delivery/signature.hpp"
-
-
 #include <algorithm>
+
+#include "delivery/signature.hpp"
 
 namespace delivery {
 

@@ -14,12 +14,12 @@
 
 namespace delivery {
 
-// The HMAC key of a configured secret. "whsec_<base64>" (the spec's serialization, padded or
-// not) gives the decoded bytes; std::invalid_argument when that is not base64 or decodes to
-// nothing. Any other secret is used as its raw bytes.
 // Standard base64 with padding (OpenSSL's EVP_EncodeBlock), for signatures and Basic auth.
 std::string encode_base64(std::string_view bytes);
 
+// The HMAC key of a configured secret. "whsec_<base64>" (the spec's serialization, padded or
+// not) gives the decoded bytes; std::invalid_argument when that is not base64 or decodes to
+// nothing. Any other secret is used as its raw bytes.
 std::string decode_secret(std::string_view secret);
 
 // "v1," + base64(HMAC-SHA256(key, msg_id + "." + timestamp_s + "." + body)). Throws
