@@ -28,7 +28,7 @@ TEST(KestraFlows, ReadmeRecipeFor1xUsesOnly1xConstructs) {
   auto read = flow_json(dir + "/recipe.yml");
   std::filesystem::remove_all(dir);
   if (!read)
-    FAIL() << "reading the recipe needs python3 with PyYAML (Debian: python3-yaml) (scripts/install-deps.sh --test installs it)";
+    FAIL() << needs_yaml;
   auto& tasks = (*read)["tasks"];
   ASSERT_EQ(tasks.size(), 2u);
   EXPECT_EQ(tasks[0]["id"], "start_calls");
@@ -47,7 +47,7 @@ TEST(KestraFlows, ReadmeRecipeFor1xUsesOnly1xConstructs) {
                     R"({"{\"name\":\"A\"}": {"code": 201, "body": "{\"id\":\"call-1\"}"},
                         "{\"name\":\"B\"}": {"code": 201, "body": "{\"id\":\"call-2\"}"}})");
   if (!ids)
-    FAIL() << "needs jq on PATH (scripts/install-deps.sh --test installs it)";
+    FAIL() << needs_jq;
   EXPECT_EQ(*ids, R"("call-1,call-2")");
 }
 
@@ -86,7 +86,7 @@ TEST(KestraFlows, EveryFlowParsesAndUsesCoreTasks) {
                     "on-forwarded-result.yml", "node-script-task.yml"}) {
     auto read = flow_json(examples + file);
     if (!read)
-      FAIL() << "reading the flows needs python3 with PyYAML (Debian: python3-yaml) (scripts/install-deps.sh --test installs it)";
+      FAIL() << needs_yaml;
     EXPECT_EQ((*read)["namespace"], "company.team") << file;
     std::string text = read->dump();
     std::regex type(R"re("type":"(io\.kestra\.[A-Za-z.]+)")re");

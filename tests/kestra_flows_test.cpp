@@ -195,7 +195,7 @@ TEST(KestraFlows, TheDeadlineCanBeOverrunByOneBoundedRound) {
         std::tuple{"first-available-provider.yml", "wait_for_available", "ask"}}) {
     auto read = flow_json(examples + file);
     if (!read)
-      FAIL() << "reading the flows needs python3 with PyYAML (Debian: python3-yaml) (scripts/install-deps.sh --test installs it)";
+      FAIL() << needs_yaml;
     auto& loop = task((*read)["tasks"], loop_id);
     auto& request = task(loop["tasks"], request_id);
     double pause = seconds(loop["checkFrequency"]["interval"].get<std::string>());
@@ -273,7 +273,7 @@ TEST(KestraFlows, FirstAvailablePicksFromTheRealBatchBody) {
   auto body = c.get("/api/v1/vapi/calls?ids=silent,busy-one,free-two,free-one").body;
   auto picked = run_jq(expression, body);
   if (!picked)
-    FAIL() << "needs jq on PATH (scripts/install-deps.sh --test installs it)";
+    FAIL() << needs_jq;
   EXPECT_EQ(*picked, R"("free-two")") << "the first available in the order asked; " << body;
   EXPECT_EQ(run_jq(expression, c.get("/api/v1/vapi/calls?ids=silent,busy-one").body), R"("")");
 }

@@ -61,12 +61,16 @@ inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// The flow as JSON; the test fails (with the reason) when python3 or PyYAML is missing: the
-// README's test command installs both.
-#define FLOW_OR_FAIL(var, file)                                                          \
-  auto var##_read = flow_json(examples + file);                                          \
-  if (!var##_read)                                                                       \
-    FAIL() << "reading " file " needs python3 with PyYAML (scripts/install-deps.sh --test)"; \
+// Why a flow could not be read or an expression run: the README's test command installs both.
+constexpr const char* needs_yaml =
+  "reading the flows needs python3 with PyYAML (scripts/install-deps.sh --test installs it)";
+constexpr const char* needs_jq = "needs jq on PATH (scripts/install-deps.sh --test installs it)";
+
+// The flow as JSON; the test fails (needs_yaml) when python3 or PyYAML is missing.
+#define FLOW_OR_FAIL(var, file)                         \
+  auto var##_read = flow_json(examples + file);         \
+  if (!var##_read)                                      \
+    FAIL() << file << ": " << kestra_flows::needs_yaml; \
   const json& var = *var##_read
 
 inline const json& task(const json& tasks, const std::string& id) {
