@@ -22,10 +22,8 @@ ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 # Root podman is what was measured here; rootless podman needs subordinate IDs set up (uidmap,
 # /etc/subuid), which a test should not do to a machine.
 [ "$(id -u)" -eq 0 ] || skip "needs root (rootful podman); run as root or skip"
-# runc and netavark are named because podman's alternatives would bring others: crun (which
-# refuses this kernel's mixed cgroup v1/v2 set-up) and containernetworking-plugins.
-# --no-install-recommends: podman recommends buildah, fuse-overlayfs, slirp4netns, uidmap...,
-# none of which root podman with the overlay driver uses.
+# The list scripts/install-deps.sh --test installs (it says why these and not podman's
+# alternatives), installed here too when the test is run on its own.
 tools=(podman runc netavark debootstrap)
 missing=()
 for p in "${tools[@]}"; do
