@@ -26,7 +26,7 @@ FROM ${BASE}
 # (KESTRA_URL, FORWARD_URL), which it cannot verify without them; libcurl4 only recommends them.
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      libcaf-core0.17 libpistache0 libjemalloc2 libsimdjson14 liblz4-1 zlib1g libssl3 \
+      libcaf-core0.17 libpistache0 libjemalloc2 libsimdjson14 liblz4-1 libisal2 libssl3 \
       libhiredis0.14 libcurl4 ca-certificates \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log
 # A numeric user, so a runtime can tell it is not root without reading /etc/passwd (Kubernetes'

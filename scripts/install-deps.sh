@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(cmake g++ make pkg-config libcaf-dev libpistache-dev nlohmann-json3-dev
           libssl-dev libjemalloc-dev libsimdjson-dev
-          liblz4-dev zlib1g-dev libhiredis-dev libcurl4-openssl-dev
+          liblz4-dev libisal-dev libhiredis-dev libcurl4-openssl-dev
           python3-yaml)  # the build embeds openapi.yaml as JSON (scripts/openapi_to_cpp.py)
 for arg in "$@"; do
   case "$arg" in
@@ -13,6 +13,8 @@ for arg in "$@"; do
       # python3-prometheus-client is the referee of the /metrics page (tests/check_exposition.py);
       # prometheus brings promtool, which checks examples/prometheus/ (its server is not used).
       packages+=(libgtest-dev python3-prometheus-client prometheus)
+      # tests/journal_record_test checks the journal's checksum against zlib's own crc32.
+      packages+=(zlib1g-dev)
       # The Redis store's tests start their own redis-server on a free loopback port.
       packages+=(redis-server)
       # tests/kestra_flows_test reads the example flows (PyYAML) and runs their jq expressions.
