@@ -372,15 +372,27 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_jiffies(cpu):
-    """(busy, total) clock ticks of CPU cpu so far, from /proc/stat (busy: all but idle and
-    iowait): busy / total over an interval is how much of that core anything used."""
+def _cpu_fields(cpu):
+    """CPU cpu's clock-tick counters from /proc/stat: user nice system idle iowait irq softirq
+    steal ..."""
     with open("/proc/stat") as f:
         for line in f:
             if line.startswith(f"cpu{cpu} "):
-                v = [int(x) for x in line.split()[1:]]
-                return sum(v) - v[3] - v[4], sum(v)
+                return [int(x) for x in line.split()[1:]]
     raise RuntimeError(f"no cpu{cpu} in /proc/stat")
+
+
+def cpu_jiffies(cpu):
+    """(busy, total) clock ticks of CPU cpu so far, from /proc/stat (busy: all but idle and
+    iowait): busy / total over an interval is how much of that core anything used."""
+    v = _cpu_fields(cpu)
+    return sum(v) - v[3] - v[4], sum(v)
+
+
+def steal_jiffies(cpu):
+    """Clock ticks CPU cpu has so far waited for the hypervisor (steal): over an interval, the
+    share of it another tenant of the host had that virtual core."""
+    return _cpu_fields(cpu)[7]
 
 
 def wait_quiet(timeout, cpus=None, below=0.10, window=1.0):

@@ -10,8 +10,11 @@ then tuned (HTTP_THREADS=1 LOG_LEVEL=warn); then the seed. --rounds repeats the 
 each run of ours it also reads the server's CPU time (user + system, /proc) over the wrk run and,
 from /metrics, vapi_journal_records_written_total / vapi_journal_syncs_total: the group commit's
 mean batch; and how busy CPU 1 was altogether (/proc/stat: the server, the kernel's threads
-writing its journal, anyone else on the machine) and the 1-minute load average, to tell a
-noisy neighbour from a cost. Before each run it waits (--wait-quiet, up to 120 s) until neither
+writing its journal, anyone else on the machine), how much of CPU 1's time the hypervisor gave
+another tenant (steal, /proc/stat) and the 1-minute load average, to tell a noisy neighbour
+from a cost. With --rounds N it also gives each round's always / memory only ratio (the two
+run within a minute of each other) and their median: on a shared host, steal moves both
+req/s figures by 30 % or more between minutes, and a ratio of neighbours moves less. Before each run it waits (--wait-quiet, up to 120 s) until neither
 core is more than 10 % busy. Before the runs it times write + fdatasync of 4 KB and 64 KB on
 DATA_DIR's disk: the floor of one batch under JOURNAL_FSYNC=always.
 
@@ -29,6 +32,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import sys
 import time
 
@@ -44,11 +48,14 @@ def measured_wrk(args, server):
     """The wrk run, the server's CPU seconds and the wall seconds over it, and how busy its core
     was (anything on it: the server, kernel threads writing its journal, other tenants)."""
     busy0, total0 = benchlib.cpu_jiffies(SERVER_CPU)
+    steal0 = benchlib.steal_jiffies(SERVER_CPU)
     cpu0, t0 = benchlib.cpu_seconds(server.pid), time.monotonic()
     r = benchlib.run_wrk(server.port, "post_2k", args.duration, args.connections, cpu=WRK_CPU)
     cpu, wall = benchlib.cpu_seconds(server.pid) - cpu0, time.monotonic() - t0
     busy1, total1 = benchlib.cpu_jiffies(SERVER_CPU)
     core = (busy1 - busy0) / max(1, total1 - total0)
+    r["steal_share"] = round((benchlib.steal_jiffies(SERVER_CPU) - steal0) /
+                             max(1, total1 - total0), 3)
     with open("/proc/loadavg") as f:
         r["loadavg_1m"] = float(f.read().split()[0])
     return r, cpu, wall, core
@@ -143,7 +150,7 @@ def main():
     if not args.json:
         print(f"{'server':9} {'settings':9} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
               f"{'p99.9':>7} {'err':>4} {'non2xx':>6} {'cpu us/req':>10} {'cpu':>5} "
-              f"{'core':>5} {'rec/sync':>8} {'load':>5}")
+              f"{'core':>5} {'steal':>5} {'rec/sync':>8} {'load':>5}")
     rows = {}
     for (policy, name), results in runs.items():
         r = rows[(policy, name)] = benchlib.median_of(results)
@@ -154,22 +161,34 @@ def main():
              f"{policy:9} {name:9} {r['rps']:8.0f} {r['p50_ms']:7.2f} {r['p99_ms']:7.2f} "
              f"{r['p999_ms']:7.2f} {r['errors']:4} {r['non2xx']:6} "
              f"{r['cpu_us_per_request']:10.1f} {r['server_cpu_share']:5.2f} "
-             f"{r['core_busy_share']:5.2f} {r.get('records_per_sync') or '-':>8} "
+             f"{r['core_busy_share']:5.2f} {r['steal_share']:5.2f} "
+             f"{r.get('records_per_sync') or '-':>8} "
              f"{r['loadavg_1m']:5.2f}")
 
     def ratio(a, b):
         return round(a["rps"] / b["rps"], 3) if a and b and b["rps"] else None
 
+    def per_round(policy, name):  # each round's own ratio: the two ran a minute apart at most
+        pairs = zip(runs.get((policy, name), []), runs.get(("memory", name), []))
+        return [ratio(a, m) for a, m in pairs]
+
     peer = rows.get(("peer", "-"))
     for name, _ in variants:
         always, memory = rows.get(("always", name)), rows.get(("memory", name))
+        rounds = per_round("always", name)
         out = {"kind": "journal_post_ratio", "variant": name,
                "always_over_memory_only": ratio(always, memory),
+               "always_over_memory_only_per_round": rounds,
+               "always_over_memory_only_median_of_rounds": (
+                   round(statistics.median(rounds), 3) if rounds else None),
                "everysec_over_memory_only": ratio(rows.get(("everysec", name)), memory),
                "no_over_memory_only": ratio(rows.get(("no", name)), memory),
                "always_over_peer": ratio(always, peer),
                "memory_only_over_peer": ratio(memory, peer)}
-        emit(out, f"{name}: always / memory only {out['always_over_memory_only']} (target >= 0.8), "
+        each = (f" (per round: {' '.join(f'{x:.2f}' for x in rounds)}; their median "
+                f"{out['always_over_memory_only_median_of_rounds']})" if len(rounds) > 1 else "")
+        emit(out, f"{name}: always / memory only {out['always_over_memory_only']}{each} "
+                  f"(target >= 0.8), "
                   f"always / peer {out['always_over_peer']} (target >= 1.5); everysec / memory "
                   f"only {out['everysec_over_memory_only']}, no / memory only "
                   f"{out['no_over_memory_only']}, memory only / peer "
