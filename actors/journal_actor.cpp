@@ -73,7 +73,10 @@ void note_success(journal_state& st) {
 
 bool sync(journal_state& st) {
   try {
+    auto started = std::chrono::steady_clock::now();
     st.log->sync();
+    st.health.sync_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     ++st.health.syncs;
     st.unsynced = false;
     return true;

@@ -88,6 +88,10 @@ void write_journal(prometheus_text& out, const vapi_cache::cache_metrics& m) {
       "Records written to the journal.", d(j.records_written));
   one(out, "vapi_journal_syncs_total", metric_type::counter, "fdatasync calls that succeeded.",
       d(j.syncs));
+  out.family("vapi_journal_sync_seconds", metric_type::histogram,
+             "Time each fdatasync that succeeded took (JOURNAL_FSYNC=always: one per batch of "
+             "webhooks, which wait for it).");
+  out.histogram({}, j.sync_seconds.upper_bounds(), j.sync_seconds.counts(), j.sync_seconds.sum());
   one(out, "vapi_journal_backlog_records", metric_type::gauge,
       "Records a failed write left in memory, written once writes succeed.", d(j.backlog_records));
   one(out, "vapi_journal_dropped_records_total", metric_type::counter,

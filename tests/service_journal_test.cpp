@@ -454,6 +454,16 @@ TEST_P(JournalFsync, StopAndKillNineKeepEveryAcknowledgedChange) {
     }
     ASSERT_EQ(c.request("DELETE", calls + "fs-0").status, 200);
     bodies.erase("fs-0");
+    // Every fdatasync is timed: the histogram counts exactly the syncs; under always, one
+    // client's 31 changes one after the other are 31 batches, each synced before its answer.
+    auto page = c.get("/metrics").body;
+    double syncs = test_support::sample(page, "vapi_journal_syncs_total");
+    EXPECT_EQ(test_support::sample(page, "vapi_journal_sync_seconds_count"), syncs) << page;
+    EXPECT_EQ(test_support::sample(page, "vapi_journal_sync_seconds_bucket{le=\"+Inf\"}"), syncs);
+    if (std::string(GetParam()) == "always") {
+      EXPECT_GE(syncs, 31);
+      EXPECT_GT(test_support::sample(page, "vapi_journal_sync_seconds_sum"), 0);
+    }
     EXPECT_EQ(svc.stop(SIGTERM), 0);
     auto closed = events(svc, "journal_closed");
     ASSERT_EQ(closed.size(), 1u) << svc.log_text();
