@@ -28,6 +28,7 @@
 #include "tests/support/service_api.hpp"
 #include "tests/support/service_probe.hpp"
 #include "tests/support/journal_dir.hpp"
+#include "tests/support/journal_service.hpp"
 #include "tests/support/service_process.hpp"
 
 namespace {
@@ -44,6 +45,7 @@ namespace fs = std::filesystem;
 
 using test_support::data_dir;
 using test_support::events;
+using test_support::wait_ready;
 
 std::string report(const std::string& id) {
   json j = json::parse(test_support::read_payload("real_report.json"));
@@ -118,15 +120,6 @@ size_t records_end(const std::string& segment) {
 
 void write_file(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-bool wait_ready(uint16_t port) {
-  http_client c(port);
-  for (auto deadline = clock_type::now() + 10s; clock_type::now() < deadline;
-       std::this_thread::sleep_for(2ms))
-    if (c.get("/ready").status == 200)
-      return true;
-  return false;
 }
 
 // ---- Damaged files
