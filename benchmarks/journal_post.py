@@ -3,20 +3,21 @@
 against each JOURNAL_FSYNC policy and the Fastify seed (README, "Durability").
 
 Every server runs pinned to CPU 1 (taskset -c 1) and wrk -t1 on CPU 0, one after the other, in
-this order: ours with DATA_DIR= (memory only), then with a fresh DATA_DIR and JOURNAL_FSYNC=always,
-everysec, no; each first with the service's defaults otherwise (LOG_LEVEL=info, HTTP_THREADS=0),
-then tuned (HTTP_THREADS=1 LOG_LEVEL=warn); then the seed. --rounds repeats the whole sequence
-(medians are reported). wrk runs benchmarks/wrk/post_2k.lua (a new call id per request). For
-each run of ours it also reads the server's CPU time (user + system, /proc) over the wrk run and,
-from /metrics, vapi_journal_records_written_total / vapi_journal_syncs_total: the group commit's
-mean batch; and how busy CPU 1 was altogether (/proc/stat: the server, the kernel's threads
-writing its journal, anyone else on the machine), how much of CPU 1's time the hypervisor gave
-another tenant (steal, /proc/stat) and the 1-minute load average, to tell a noisy neighbour
-from a cost. With --rounds N it also gives each round's always / memory only ratio (the two
-run within a minute of each other) and their median: on a shared host, steal moves both
-req/s figures by 30 % or more between minutes, and a ratio of neighbours moves less. Before each run it waits (--wait-quiet, up to 120 s) until neither
-core is more than 10 % busy. Before the runs it times write + fdatasync of 4 KB and 64 KB on
-DATA_DIR's disk: the floor of one batch under JOURNAL_FSYNC=always.
+this order: ours with DATA_DIR= (memory only), then with a fresh DATA_DIR and
+JOURNAL_FSYNC=always, everysec, no; each first with the service's defaults otherwise
+(LOG_LEVEL=info, HTTP_THREADS=0), then tuned (HTTP_THREADS=1 LOG_LEVEL=warn); then the seed.
+--rounds repeats the whole sequence (medians are reported). wrk runs benchmarks/wrk/post_2k.lua
+(a new call id per request). For each run of ours it also reads the server's CPU time (user +
+system, /proc) over the wrk run and, from /metrics, vapi_journal_records_written_total /
+vapi_journal_syncs_total: the group commit's mean batch; and how busy CPU 1 was altogether
+(/proc/stat: the server, the kernel's threads writing its journal, anyone else on the machine),
+how much of CPU 1's time the hypervisor gave another tenant (steal, /proc/stat) and the 1-minute
+load average, to tell a noisy neighbour from a cost. With --rounds N it also gives each round's
+always / memory only ratio (the two run within a minute of each other) and their median: on a
+shared host both req/s figures move by 30 % or more between minutes, and a ratio of neighbours
+moves less. Before each run it waits (--wait-quiet, up to 120 s) until neither core is more than
+10 % busy. Before the runs it times write + fdatasync of 4 KB and 64 KB on DATA_DIR's disk: the
+floor of one batch under JOURNAL_FSYNC=always.
 
 Targets (issue 12): always at 64 connections >= 0.8x memory only and >= 1.5x the seed per core.
 
