@@ -4,7 +4,6 @@
 // connections, twenty times over one DATA_DIR. The other journal tests are in
 // service_journal_test.cpp (stops, expiry, replay) and service_journal_damage_test.cpp.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 
 #include <algorithm>
@@ -26,21 +25,16 @@
 
 namespace {
 
-using namespace std::chrono_literals;
-using nlohmann::json;
+using test_support::calls;
+using test_support::data_dir;
+using test_support::example_report;
 using test_support::http_client;
 using test_support::service_process;
-using test_support::calls;
 using test_support::stats;
-using test_support::webhook;
-
-using test_support::data_dir;
-using test_support::events;
-using test_support::example_report;
 using test_support::stats_entries;
 using test_support::times;
 using test_support::wait_ready;
-
+using test_support::webhook;
 
 // What the test knows of one acknowledged (200) result.
 struct acknowledged {
